@@ -1,0 +1,277 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	storagev1alpha1 "github.com/tenantstorage/tenantstorage-operator/api/v1alpha1"
+	"github.com/tenantstorage/tenantstorage-operator/internal/awserr"
+)
+
+// probeBody is what the probe object holds; small, and says what it is to a
+// customer who finds it.
+const probeBody = "written by the tenantstorage operator to verify access; safe to delete\n"
+
+// bucketProbe carries one run of the S3 checks.
+type bucketProbe struct {
+	t       Tenant
+	client  *s3.Client
+	bucket  string
+	key     string
+	results map[storagev1alpha1.S3Action]storagev1alpha1.ActionResult
+	// first definitive error per kind, for the condition's reason.
+	mu        sync.Mutex
+	transient []string
+	notFound  error
+	region    string
+}
+
+// bucket runs the S3 checks: every configured action is tried for real on
+// the probe object, and nowhere else. The encryption check reads the
+// answer to the probe's PutObject, which was sent without SSE headers and so
+// got the bucket's default encryption.
+func (v *Verifier) bucket(ctx context.Context, cfg aws.Config, t Tenant) (Check, Check, []storagev1alpha1.ActionResult) {
+	if t.BucketARN == "" {
+		return passed(storagev1alpha1.ReasonNotApplicable, "no bucketArn: the tenant brings only a key"),
+			passed(storagev1alpha1.ReasonNotApplicable, "no bucketArn: the documents are in the vendor's bucket"), nil
+	}
+	a, _ := arn.Parse(t.BucketARN)
+	p := &bucketProbe{
+		t:       t,
+		client:  s3.NewFromConfig(cfg),
+		bucket:  a.Resource,
+		key:     t.ProbeKey(),
+		results: map[storagev1alpha1.S3Action]storagev1alpha1.ActionResult{},
+	}
+
+	// Round 1: the bucket-level calls and the write are independent.
+	var wg sync.WaitGroup
+	var put *s3.PutObjectOutput
+	if p.wants(storagev1alpha1.S3ListBucket) {
+		wg.Go(func() { p.headBucket(ctx) })
+		wg.Go(func() { p.listObjects(ctx) })
+	}
+	if p.wants(storagev1alpha1.S3PutObject) {
+		wg.Go(func() { put = p.putObject(ctx) })
+	}
+	wg.Wait()
+
+	// Round 2: reads of the probe object (or of its absent key, when the
+	// vendor may not write: NoSuchKey then proves the permission).
+	versionID := "null"
+	if put != nil && put.VersionId != nil {
+		versionID = *put.VersionId
+	}
+	for _, read := range []struct {
+		action storagev1alpha1.S3Action
+		run    func()
+	}{
+		{storagev1alpha1.S3GetObject, func() { p.getObject(ctx, storagev1alpha1.S3GetObject, nil) }},
+		{storagev1alpha1.S3GetObjectVersion, func() { p.getObject(ctx, storagev1alpha1.S3GetObjectVersion, &versionID) }},
+		{storagev1alpha1.S3RestoreObject, func() { p.restoreObject(ctx) }},
+	} {
+		if p.wants(read.action) {
+			wg.Go(read.run)
+		}
+	}
+	wg.Wait()
+
+	// Round 3: clean up. Deleting the probe's own key is the delete probe.
+	if p.wants(storagev1alpha1.S3DeleteObjectVersion) && put != nil && put.VersionId != nil {
+		p.deleteObject(ctx, storagev1alpha1.S3DeleteObjectVersion, put.VersionId)
+	}
+	if p.wants(storagev1alpha1.S3DeleteObject) {
+		p.deleteObject(ctx, storagev1alpha1.S3DeleteObject, nil)
+	}
+
+	return p.verdict(), p.encryption(put), p.actionResults()
+}
+
+func (p *bucketProbe) wants(a storagev1alpha1.S3Action) bool {
+	return slices.Contains(p.t.S3Actions, a)
+}
+
+func (p *bucketProbe) objectARN() string {
+	return p.t.BucketARN + "/" + p.key
+}
+
+// record stores the outcome of action from the call's error.
+func (p *bucketProbe) record(action storagev1alpha1.S3Action, err error, resource string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if prev, done := p.results[action]; done && prev.Result != storagev1alpha1.ActionAllowed {
+		return // HeadBucket and ListObjectsV2 both test s3:ListBucket: keep the first failure.
+	}
+	kind, _ := awserr.Classify(err)
+	switch {
+	case err == nil:
+		p.results[action] = storagev1alpha1.ActionResult{Action: string(action), Result: storagev1alpha1.ActionAllowed}
+	case kind == awserr.Transient:
+		p.transient = append(p.transient, string(action)+": "+awserr.Describe(err))
+		p.results[action] = storagev1alpha1.ActionResult{Action: string(action), Result: storagev1alpha1.ActionUnknown, Message: "no answer from AWS: " + awserr.Describe(err)}
+	case kind == awserr.Denied:
+		p.results[action] = storagev1alpha1.ActionResult{Action: string(action), Result: storagev1alpha1.ActionDenied, Message: s3DenialFix(p.t, action, resource, err)}
+	case kind == awserr.NotFound && awserr.Code(err) != "NoSuchKey":
+		if p.notFound == nil {
+			p.notFound = err
+		}
+		p.results[action] = storagev1alpha1.ActionResult{Action: string(action), Result: storagev1alpha1.ActionUnknown, Message: "the bucket was not found: " + awserr.Describe(err)}
+	default:
+		p.results[action] = storagev1alpha1.ActionResult{Action: string(action), Result: storagev1alpha1.ActionUnknown, Message: awserr.Describe(err)}
+	}
+}
+
+// headBucket tests s3:ListBucket on the bucket and reads its region, which
+// S3 sends in x-amz-bucket-region whether or not access is allowed; a
+// request to the wrong region is answered 301
+// (docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html).
+func (p *bucketProbe) headBucket(ctx context.Context) {
+	out, err := p.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &p.bucket})
+	var region string
+	if out != nil {
+		region = aws.ToString(out.BucketRegion)
+	}
+	var respErr *awshttp.ResponseError
+	if errors.As(err, &respErr) && respErr.Response != nil {
+		region = respErr.Response.Header.Get("x-amz-bucket-region")
+	}
+	if region != "" && region != p.t.Region {
+		p.mu.Lock()
+		p.region = region
+		p.mu.Unlock()
+		return
+	}
+	p.record(storagev1alpha1.S3ListBucket, err, p.t.BucketARN)
+}
+
+// listObjects lists inside the probe prefix only: the operator has no
+// business reading the customer's key names.
+func (p *bucketProbe) listObjects(ctx context.Context) {
+	_, err := p.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
+		Bucket: &p.bucket, Prefix: &p.t.ProbePrefix, MaxKeys: aws.Int32(1),
+	})
+	p.record(storagev1alpha1.S3ListBucket, err, p.t.BucketARN)
+}
+
+func (p *bucketProbe) putObject(ctx context.Context) *s3.PutObjectOutput {
+	out, err := p.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: &p.bucket, Key: &p.key, Body: strings.NewReader(probeBody),
+		ContentType: aws.String("text/plain"),
+	})
+	p.record(storagev1alpha1.S3PutObject, err, p.objectARN())
+	return out
+}
+
+func (p *bucketProbe) getObject(ctx context.Context, action storagev1alpha1.S3Action, versionID *string) {
+	out, err := p.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &p.bucket, Key: &p.key, VersionId: versionID})
+	if err == nil {
+		_ = out.Body.Close()
+	}
+	if awserr.Code(err) == "NoSuchKey" || awserr.Code(err) == "NoSuchVersion" {
+		// Authorized, and the object is not there (S3 only says NoSuchKey
+		// to callers it lets read).
+		err = nil
+	}
+	p.record(action, err, p.objectARN())
+}
+
+// restoreObject asks to restore the probe object, which is in STANDARD
+// storage: S3 answers InvalidObjectState when the caller may restore, and
+// AccessDenied when it may not. The code, not the status, tells them apart.
+func (p *bucketProbe) restoreObject(ctx context.Context) {
+	_, err := p.client.RestoreObject(ctx, &s3.RestoreObjectInput{
+		Bucket: &p.bucket, Key: &p.key,
+		RestoreRequest: &s3types.RestoreRequest{Days: aws.Int32(1)},
+	})
+	if code := awserr.Code(err); code == "InvalidObjectState" || code == "NoSuchKey" {
+		err = nil
+	}
+	p.record(storagev1alpha1.S3RestoreObject, err, p.objectARN())
+}
+
+func (p *bucketProbe) deleteObject(ctx context.Context, action storagev1alpha1.S3Action, versionID *string) {
+	_, err := p.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &p.bucket, Key: &p.key, VersionId: versionID})
+	p.record(action, err, p.objectARN())
+}
+
+func (p *bucketProbe) verdict() Check {
+	switch {
+	case p.region != "":
+		return failed(storagev1alpha1.ReasonBucketRegionMismatch, fmt.Sprintf(
+			"bucket %s is in %s but spec.region is %s: set region to %s, with a key in that region too (onboarding guide 004: the bucket must be in the key's region)",
+			p.bucket, p.region, p.t.Region, p.region))
+	case p.notFound != nil:
+		return failed(storagev1alpha1.ReasonBucketNotFound, fmt.Sprintf(
+			"bucket %s does not exist: %s. Check spec.bucketArn", p.bucket, awserr.Describe(p.notFound)))
+	case len(p.transient) > 0:
+		return transient(strings.Join(p.transient, "; "))
+	}
+	var denied []string
+	for _, r := range p.actionResults() {
+		if r.Result != storagev1alpha1.ActionAllowed {
+			denied = append(denied, r.Message)
+		}
+	}
+	if len(denied) > 0 {
+		return failed(storagev1alpha1.ReasonActionsDenied, strings.Join(denied, "; "))
+	}
+	return passed(storagev1alpha1.ReasonVerified, fmt.Sprintf("%d S3 actions allowed in s3://%s/%s", len(p.results), p.bucket, p.t.ProbePrefix))
+}
+
+// actionResults lists the results in the order of spec.s3Actions.
+func (p *bucketProbe) actionResults() []storagev1alpha1.ActionResult {
+	var out []storagev1alpha1.ActionResult
+	for _, a := range p.t.S3Actions {
+		if r, ok := p.results[a]; ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// encryption reads the default encryption S3 applied to the probe object.
+func (p *bucketProbe) encryption(put *s3.PutObjectOutput) Check {
+	switch {
+	case p.t.KeyARN == "":
+		return passed(storagev1alpha1.ReasonNotApplicable, "no kmsKeyArn: the bucket's encryption is the customer's choice")
+	case put == nil:
+		return unknown(storagev1alpha1.ReasonProbeUnavailable, "not checked: the probe object could not be written (see PermissionsVerified), and its encryption is what this check reads")
+	}
+	fix := fmt.Sprintf("set the bucket's default encryption to SSE-KMS with %s (onboarding guide 004, step 3)", p.t.KeyARN)
+	switch put.ServerSideEncryption {
+	case s3types.ServerSideEncryptionAwsKms, s3types.ServerSideEncryptionAwsKmsDsse:
+		if got := aws.ToString(put.SSEKMSKeyId); got != p.t.KeyARN {
+			return failed(storagev1alpha1.ReasonWrongKey, fmt.Sprintf("new objects are encrypted with %s, not with kmsKeyArn: %s", got, fix))
+		}
+		return passed(storagev1alpha1.ReasonVerified, fmt.Sprintf("new objects are encrypted with SSE-KMS and %s", p.t.KeyARN))
+	case s3types.ServerSideEncryptionAes256:
+		return failed(storagev1alpha1.ReasonSSES3, "new objects are encrypted with SSE-S3 (AES256), which does not use the customer's key: "+fix)
+	}
+	return failed(storagev1alpha1.ReasonNotEncrypted, "new objects are stored without server-side encryption: "+fix)
+}
+
+// s3DenialFix explains a denied S3 action and how to fix it.
+func s3DenialFix(t Tenant, action storagev1alpha1.S3Action, resource string, err error) string {
+	msg := awserr.Message(err)
+	if strings.Contains(msg, "kms:") {
+		// S3 reports the KMS call it made for the caller.
+		return fmt.Sprintf("%s is denied because S3 could not use the key for this identity (%s): the key policy and the client role's policy must allow kms:GenerateDataKey* and kms:Decrypt on %s (onboarding guide 000, KMS Key Policy)",
+			action, msg, t.KeyARN)
+	}
+	if action == storagev1alpha1.S3ListBucket {
+		return fmt.Sprintf("s3:ListBucket is denied on %s. It must be granted on the bucket ARN %s itself: a statement whose Resource is only %s/* does not grant it (onboarding guide 004's Option A bucket policy has this mistake). Add %s to the Resource of the statements in the client role's policy and the bucket policy",
+			resource, t.BucketARN, t.BucketARN, t.BucketARN)
+	}
+	return fmt.Sprintf("%s is denied on %s: grant it on %s/* in the client role's permission policy and, where the bucket policy restricts access, in the bucket policy (onboarding guide 000, Steps 2 and 4)",
+		action, resource, t.BucketARN)
+}
