@@ -4,26 +4,44 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"os"
 
+	"github.com/aws/smithy-go/middleware"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	storagev1alpha1 "github.com/tenantstorage/tenantstorage-operator/api/v1alpha1"
+	"github.com/tenantstorage/tenantstorage-operator/controllers"
+	"github.com/tenantstorage/tenantstorage-operator/internal/awsauth"
+	"github.com/tenantstorage/tenantstorage-operator/internal/metrics"
+	"github.com/tenantstorage/tenantstorage-operator/internal/verify"
 )
 
 func main() {
-	var metricsAddr, probeAddr string
-	var leaderElect bool
+	var (
+		metricsAddr, probeAddr            string
+		leaderElect                       bool
+		serviceRoleARN, clientRolePattern string
+		awsRegion                         string
+		awsRateLimit                      float64
+		maxConcurrent                     int
+	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; 0 disables it.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader so that only one replica reconciles at a time.")
+	flag.StringVar(&serviceRoleARN, "service-role-arn", "", "The vendor's service role (the onboarding guide's document-storage-role), assumed from the base identity and used to assume every tenant's role. Empty: the base identity assumes tenant roles itself.")
+	flag.StringVar(&clientRolePattern, "client-role-pattern", "", "The role ARN pattern the service role's policy allows it to assume, e.g. arn:aws:iam::*:role/AlphaSense-DocumentStorage-ClientRole-*; used only to explain AssumeRole denials.")
+	flag.StringVar(&awsRegion, "aws-region", "", "Region of the service role's STS calls; defaults to the SDK's (AWS_REGION).")
+	flag.Float64Var(&awsRateLimit, "aws-rate-limit", 50, "Most AWS call attempts per second, across all tenants; 0 for no limit.")
+	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 10, "How many tenants are verified at once.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -33,6 +51,16 @@ func main() {
 	scheme := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(storagev1alpha1.AddToScheme(scheme))
+
+	base, err := awsauth.LoadBase(context.Background(), awsauth.BaseOptions{
+		Region:     awsRegion,
+		RateLimit:  awsRateLimit,
+		APIOptions: []func(*middleware.Stack) error{metrics.AWSCalls},
+	})
+	if err != nil {
+		log.Error(err, "unable to load the AWS configuration")
+		os.Exit(1)
+	}
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                 scheme,
@@ -45,10 +73,24 @@ func main() {
 		log.Error(err, "unable to create the manager")
 		os.Exit(1)
 	}
+	reconciler := &controllers.TenantStorageReconciler{
+		Client: mgr.GetClient(),
+		Verifier: &verify.Verifier{
+			Sessions:          awsauth.New(base, serviceRoleARN),
+			ClientRolePattern: clientRolePattern,
+		},
+		Recorder:      mgr.GetEventRecorder("tenantstorage-operator"),
+		Clock:         clock.RealClock{},
+		MaxConcurrent: maxConcurrent,
+	}
+	if err := reconciler.SetupWithManager(mgr); err != nil {
+		log.Error(err, "unable to set up the TenantStorage controller")
+		os.Exit(1)
+	}
 	utilruntime.Must(mgr.AddHealthzCheck("healthz", healthz.Ping))
 	utilruntime.Must(mgr.AddReadyzCheck("readyz", healthz.Ping))
 
-	log.Info("starting the manager")
+	log.Info("starting the manager", "serviceRole", serviceRoleARN)
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		log.Error(err, "the manager stopped with an error")
 		os.Exit(1)

@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	"time"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -131,7 +133,7 @@ type TenantStorageSpec struct {
 	// +kubebuilder:default="10m"
 	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(ms|s|m|h))+$')",message="verifyInterval must be a duration such as 90s, 10m or 1h"
 	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+(ms|s|m|h))+$') || (duration(self) >= duration('5s') && duration(self) <= duration('24h'))",message="verifyInterval must be between 5s and 24h"
-	VerifyInterval metav1.Duration `json:"verifyInterval,omitempty"`
+	VerifyInterval *metav1.Duration `json:"verifyInterval,omitempty"`
 
 	// sessionDuration is the lifetime of the sessions the operator asks
 	// for, and so of the credentials in the Secret: between 15m and 1h,
@@ -140,7 +142,7 @@ type TenantStorageSpec struct {
 	// +kubebuilder:default="1h"
 	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(ms|s|m|h))+$')",message="sessionDuration must be a duration such as 30m or 1h"
 	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+(ms|s|m|h))+$') || (duration(self) >= duration('15m') && duration(self) <= duration('1h'))",message="sessionDuration must be between 15m and 1h: AWS caps role-chained sessions at 1 hour and issues none shorter than 15 minutes"
-	SessionDuration metav1.Duration `json:"sessionDuration,omitempty"`
+	SessionDuration *metav1.Duration `json:"sessionDuration,omitempty"`
 
 	// acceptTrustWithoutExternalId, when true, reports a trust policy that
 	// also lets the operator in without the ExternalId (or with a wrong one)
@@ -184,7 +186,7 @@ type SecretSpec struct {
 	// +kubebuilder:default="5m"
 	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+(ms|s|m|h))+$')",message="secret.minRemaining must be a duration such as 5m"
 	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+(ms|s|m|h))+$') || (duration(self) >= duration('1m') && duration(self) <= duration('30m'))",message="secret.minRemaining must be between 1m and 30m"
-	MinRemaining metav1.Duration `json:"minRemaining,omitempty"`
+	MinRemaining *metav1.Duration `json:"minRemaining,omitempty"`
 }
 
 // ActionResult is the outcome of trying one AWS action for the tenant.
@@ -258,6 +260,12 @@ type TenantStorageStatus struct {
 	// nextVerifyTime is when the checks run again.
 	// +optional
 	NextVerifyTime *metav1.Time `json:"nextVerifyTime,omitempty"`
+
+	// lastHandledReverify is the value of the
+	// storage.tenantstorage.dev/reverify annotation the last verification
+	// answered; changing the annotation runs the checks at once.
+	// +optional
+	LastHandledReverify string `json:"lastHandledReverify,omitempty"`
 }
 
 // TenantStorage is one tenant's bring-your-own bucket and key, verified
@@ -297,6 +305,37 @@ type TenantStorageList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []TenantStorage `json:"items"`
+}
+
+// The defaults the CRD schema applies, for objects that did not come from
+// the API server.
+const (
+	DefaultVerifyInterval  = 10 * time.Minute
+	DefaultSessionDuration = time.Hour
+	DefaultMinRemaining    = 5 * time.Minute
+	DefaultProbePrefix     = ".tenantstorage-probe/"
+)
+
+// VerifyIntervalOrDefault is spec.verifyInterval, or its default.
+func (s *TenantStorageSpec) VerifyIntervalOrDefault() time.Duration {
+	return durationOr(s.VerifyInterval, DefaultVerifyInterval)
+}
+
+// SessionDurationOrDefault is spec.sessionDuration, or its default.
+func (s *TenantStorageSpec) SessionDurationOrDefault() time.Duration {
+	return durationOr(s.SessionDuration, DefaultSessionDuration)
+}
+
+// MinRemainingOrDefault is spec.secret.minRemaining, or its default.
+func (s *TenantStorageSpec) MinRemainingOrDefault() time.Duration {
+	return durationOr(s.Secret.MinRemaining, DefaultMinRemaining)
+}
+
+func durationOr(d *metav1.Duration, def time.Duration) time.Duration {
+	if d == nil {
+		return def
+	}
+	return d.Duration
 }
 
 func init() {

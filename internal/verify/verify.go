@@ -50,7 +50,7 @@ func TenantFrom(ts *storagev1alpha1.TenantStorage) Tenant {
 		KeyARN:                       ts.Spec.KMSKeyArn,
 		S3Actions:                    ts.Spec.S3Actions,
 		ProbePrefix:                  ts.Spec.ProbePrefix,
-		SessionDuration:              ts.Spec.SessionDuration.Duration,
+		SessionDuration:              ts.Spec.SessionDurationOrDefault(),
 		UID:                          string(ts.UID),
 		AcceptTrustWithoutExternalID: ts.Spec.AcceptTrustWithoutExternalID,
 	}
