@@ -3,6 +3,7 @@ package controllers_test
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -13,10 +14,19 @@ import (
 	"github.com/tenantstorage/tenantstorage-operator/internal/seedworld"
 )
 
-// customer returns a customer of the test world with its own account, so
-// that scenarios breaking one customer leave the others alone.
-func customer(n int, name string, mode seedworld.Mode) seedworld.Customer {
-	return seedworld.Customer{Name: name, AccountID: fmt.Sprintf("%012d", 200000000000+n), Mode: mode}.Fill()
+// customers are the customers of the test world; each test file registers
+// its own with customer(), before the suite builds the world.
+var customers []seedworld.Customer
+
+// customer registers a customer of the test world, set up exactly as the
+// guides say, with its own account (derived from the name) so that a
+// scenario breaking one customer leaves the others alone.
+func customer(name string, mode seedworld.Mode) seedworld.Customer {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(name))
+	c := seedworld.Customer{Name: name, AccountID: fmt.Sprintf("%012d", 200000000000+h.Sum64()%100000000000), Mode: mode}.Fill()
+	customers = append(customers, c)
+	return c
 }
 
 // tenant is the TenantStorage a platform team writes for c, from the values

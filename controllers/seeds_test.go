@@ -13,13 +13,10 @@ import (
 	"github.com/tenantstorage/tenantstorage-operator/internal/seedworld"
 )
 
-// The customers of the test world, each set up exactly as the guides say.
 var (
-	acme    = customer(1, "acme", seedworld.Chained)
-	globex  = customer(2, "globex", seedworld.KeyOnly)
-	initech = customer(3, "initech", seedworld.Direct)
-
-	customers = []seedworld.Customer{acme, globex, initech}
+	acme    = customer("acme", seedworld.Chained)
+	globex  = customer("globex", seedworld.KeyOnly)
+	initech = customer("initech", seedworld.Direct)
 )
 
 var _ = Describe("a customer who followed the guides to the letter", func() {
@@ -49,11 +46,16 @@ var _ = Describe("a customer who followed the guides to the letter", func() {
 		}
 		Expect(got.Status.Actions).To(HaveLen(10))
 
-		calls := aws.Calls(localaws.CallFilter{})
+		var calls []localaws.Call
+		for _, c := range aws.Calls(localaws.CallFilter{}) {
+			if c.Principal != vendor.UserARN() {
+				calls = append(calls, c)
+			}
+		}
 		Expect(summarizeCalls(calls)).To(Equal(map[string]int{
-			// The service role is assumed once; the tenant's role three
-			// times: with the ExternalId, without, and with a wrong one.
-			vendor.UserARN() + " sts:AssumeRole OK":                          1,
+			// The tenant's role is assumed three times: with the ExternalId,
+			// without, and with a wrong one. (The service role's own session
+			// is shared by every tenant; see the fleet benchmark.)
 			vendor.ServiceRoleARN() + "-session sts:AssumeRole OK":           1,
 			vendor.ServiceRoleARN() + "-session sts:AssumeRole AccessDenied": 2,
 			session + " s3:HeadBucket OK":                                    1,

@@ -19,6 +19,10 @@ var checkConditions = []string{
 	storagev1alpha1.KeyAccessVerifiedCondition,
 }
 
+// readyConditions are what Ready summarises: the checks, then the Secret,
+// which follows from them.
+var readyConditions = append(append([]string{}, checkConditions...), storagev1alpha1.SecretReadyCondition)
+
 // setCheckConditions writes the report's checks into conds. A check that
 // got no definitive answer keeps the verdict it had: a throttled or failed
 // call says nothing about the customer's setup.
@@ -58,7 +62,8 @@ func transientMessage(r verify.Report) string {
 	return msg
 }
 
-// summarize sets Ready, Stalled and Reconciling from the check conditions.
+// summarize sets Ready, Stalled and Reconciling from the check conditions
+// and SecretReady.
 // It is the one place Ready is computed. retrying is the message of a
 // pending retry after a transient error ("" when none).
 //
@@ -71,7 +76,7 @@ func summarize(conds *[]metav1.Condition, generation int64, retrying string) {
 	}
 
 	var failing, pending *metav1.Condition
-	for _, t := range checkConditions {
+	for _, t := range readyConditions {
 		c := meta.FindStatusCondition(*conds, t)
 		switch {
 		case c == nil || c.Status == metav1.ConditionUnknown:
@@ -96,7 +101,7 @@ func summarize(conds *[]metav1.Condition, generation int64, retrying string) {
 		meta.RemoveStatusCondition(conds, storagev1alpha1.StalledCondition)
 	default:
 		set(storagev1alpha1.ReadyCondition, metav1.ConditionTrue, storagev1alpha1.ReasonVerified,
-			"trust, permissions, encryption and key access verified")
+			"trust, permissions, encryption and key access verified; the Secret is current")
 		meta.RemoveStatusCondition(conds, storagev1alpha1.StalledCondition)
 	}
 

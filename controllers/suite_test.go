@@ -10,8 +10,10 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -27,6 +29,8 @@ import (
 )
 
 var (
+	cfg       *rest.Config
+	mgrCache  cache.Cache
 	env       *envtest.Environment
 	k8sClient client.Client
 	aws       *localaws.Server
@@ -45,7 +49,7 @@ var _ = BeforeSuite(func() {
 	var err error
 	env, err = testenv.New()
 	Expect(err).NotTo(HaveOccurred())
-	cfg, err := env.Start()
+	cfg, err = env.Start()
 	Expect(err).NotTo(HaveOccurred())
 	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme.Scheme})
 	Expect(err).NotTo(HaveOccurred())
@@ -77,8 +81,10 @@ var _ = BeforeSuite(func() {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  scheme.Scheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
+		Cache:   managerCache(),
 	})
 	Expect(err).NotTo(HaveOccurred())
+	mgrCache = mgr.GetCache()
 	Expect((&controllers.TenantStorageReconciler{
 		Client: mgr.GetClient(),
 		Verifier: &verify.Verifier{
@@ -107,6 +113,18 @@ var _ = AfterSuite(func() {
 	}
 	Expect(env.Stop()).To(Succeed())
 })
+
+// unmanagedNamespace is left to tests that drive a reconciler of their own
+// (with an injected clock): the suite's manager does not watch it.
+const unmanagedNamespace = "clocked"
+
+// managerCache is the operator's cache, limited to the namespaces the
+// suite's manager serves.
+func managerCache() cache.Options {
+	o := controllers.CacheOptions()
+	o.DefaultNamespaces = map[string]cache.Config{"default": {}}
+	return o
+}
 
 // eventually is the patience for one verification, which takes a few
 // round trips to localaws on loopback.

@@ -5,11 +5,14 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -44,72 +47,161 @@ type TenantStorageReconciler struct {
 	mu sync.Mutex
 	// retries counts consecutive transient failures per tenant, for backoff.
 	retries map[types.NamespacedName]int
+	// verified remembers each tenant's last verification.
+	verified map[types.NamespacedName]verifiedState
 }
 
 // +kubebuilder:rbac:groups=storage.tenantstorage.dev,resources=tenantstorages,verbs=get;list;watch
 // +kubebuilder:rbac:groups=storage.tenantstorage.dev,resources=tenantstorages/status,verbs=get;patch;update
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch
 
-// Reconcile runs the checks when they are due: on a spec change, on the
-// reverify annotation, and every verify interval.
-func (r *TenantStorageReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
+// Reconcile runs the checks when they are due (on a spec change, on the
+// reverify annotation, and every verify interval), then brings the storage
+// Secret in line with the verdict. The Secret is looked at on every pass, so
+// one edited or deleted by hand is restored at once.
+func (r *TenantStorageReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ts := &storagev1alpha1.TenantStorage{}
 	if err := r.Get(ctx, req.NamespacedName, ts); err != nil {
 		if apierrors.IsNotFound(err) {
 			metrics.ForgetTenant(req.Namespace, req.Name)
-			r.forgetRetries(req.NamespacedName)
+			r.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if ts.Spec.Suspend {
 		return ctrl.Result{}, nil
 	}
+	if r.stale(req.NamespacedName, ts) {
+		// The cache has not caught up with the status this reconciler
+		// wrote; acting on it would undo that status (and withdraw the
+		// Secret's credentials). The status update event will come.
+		return ctrl.Result{RequeueAfter: time.Second}, nil
+	}
 	now := r.Clock.Now()
-	if wait, due := r.due(ts, now); !due {
-		return ctrl.Result{RequeueAfter: wait}, nil
-	}
-
 	before := ts.DeepCopy()
-	patch := client.MergeFrom(before)
 
-	report := r.Verifier.Verify(ctx, verify.TenantFrom(ts))
-
-	retrying := transientMessage(report)
-	setCheckConditions(&ts.Status.Conditions, ts.Generation, report)
-	summarize(&ts.Status.Conditions, ts.Generation, retrying)
+	var report *verify.Report
+	var retrying []string
+	if r.due(req.NamespacedName, ts, now) {
+		rep := r.Verifier.Verify(ctx, verify.TenantFrom(ts))
+		report = &rep
+		setCheckConditions(&ts.Status.Conditions, ts.Generation, rep)
+		if msg := transientMessage(rep); msg != "" {
+			retrying = append(retrying, msg)
+		}
+		ts.Status.Identity = rep.Identity
+		if len(retrying) == 0 || ts.Status.Actions == nil {
+			ts.Status.Actions = rep.Actions
+		}
+		ts.Status.LastVerifiedTime = &metav1.Time{Time: now}
+		ts.Status.LastHandledReverify = ts.Annotations[ReverifyAnnotation]
+		ts.Status.NextVerifyTime = &metav1.Time{Time: now.Add(r.nextInterval(req.NamespacedName, ts, len(retrying) > 0))}
+	}
 	ts.Status.ObservedGeneration = ts.Generation
-	ts.Status.Identity = report.Identity
-	if retrying == "" || ts.Status.Actions == nil {
-		ts.Status.Actions = report.Actions
-	}
-	ts.Status.LastVerifiedTime = &metav1.Time{Time: now}
-	ts.Status.LastHandledReverify = ts.Annotations[ReverifyAnnotation]
 
-	next := r.nextInterval(req.NamespacedName, ts, retrying != "")
-	ts.Status.NextVerifyTime = &metav1.Time{Time: now.Add(next)}
-
-	if err := r.Status().Patch(ctx, ts, patch); err != nil {
-		return ctrl.Result{}, err
+	secret, err := r.reconcileSecret(ctx, ts, report, now)
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("writing Secret %s: %w", SecretName(ts), err)
 	}
-	metrics.SetConditions(ts.Namespace, ts.Name, ts.Status.Conditions)
-	r.recordTransitions(before, ts, report)
-	log.FromContext(ctx).V(1).Info("verified", "ready", meta.FindStatusCondition(ts.Status.Conditions, storagev1alpha1.ReadyCondition).Reason, "next", next)
-	return ctrl.Result{RequeueAfter: next}, nil
+	meta.SetStatusCondition(&ts.Status.Conditions, secret.condition)
+	ts.Status.SecretName = SecretName(ts)
+	ts.Status.CredentialsExpireTime = nil
+	if secret.creds.AccessKeyID != "" {
+		ts.Status.CredentialsExpireTime = &metav1.Time{Time: secret.creds.Expires}
+	}
+	if secret.retrying != "" {
+		retrying = append(retrying, secret.retrying)
+	}
+	if secret.reverify {
+		ts.Status.NextVerifyTime = &metav1.Time{Time: now}
+	}
+	var lastVerified time.Time
+	if ts.Status.LastVerifiedTime != nil {
+		lastVerified = ts.Status.LastVerifiedTime.Time
+	}
+	if ts.Status.NextVerifyTime != nil {
+		r.rememberVerified(req.NamespacedName, verifiedState{ts.Generation, ts.Status.LastHandledReverify, ts.Status.NextVerifyTime.Time, lastVerified})
+	}
+	summarize(&ts.Status.Conditions, ts.Generation, strings.Join(retrying, "; "))
+
+	if !equality.Semantic.DeepEqual(before.Status, ts.Status) {
+		if err := r.Status().Patch(ctx, ts, client.MergeFrom(before)); err != nil {
+			return ctrl.Result{}, err
+		}
+		metrics.SetConditions(ts.Namespace, ts.Name, ts.Status.Conditions)
+		r.recordTransitions(before, ts, report)
+		ready := meta.FindStatusCondition(ts.Status.Conditions, storagev1alpha1.ReadyCondition)
+		log.FromContext(ctx).V(1).Info("status updated", "ready", ready.Status, "reason", ready.Reason, "verified", report != nil)
+	}
+	return ctrl.Result{RequeueAfter: r.requeueAfter(req.NamespacedName, ts, secret, now)}, nil
 }
 
-// due reports whether the checks should run now, or how long until they
-// should. A restarted operator finds recent verdicts in status and waits for
-// their nextVerifyTime instead of calling AWS for the whole fleet at once.
-func (r *TenantStorageReconciler) due(ts *storagev1alpha1.TenantStorage, now time.Time) (time.Duration, bool) {
-	st := ts.Status
-	if st.ObservedGeneration != ts.Generation || st.NextVerifyTime == nil ||
-		st.LastHandledReverify != ts.Annotations[ReverifyAnnotation] {
-		return 0, true
+// requeueAfter is when this tenant next needs attention: its next
+// verification or its credentials' refresh, whichever comes first.
+func (r *TenantStorageReconciler) requeueAfter(key types.NamespacedName, ts *storagev1alpha1.TenantStorage, secret secretOutcome, now time.Time) time.Duration {
+	next := ts.Spec.VerifyIntervalOrDefault()
+	if ts.Status.NextVerifyTime != nil {
+		next = ts.Status.NextVerifyTime.Sub(now)
 	}
-	if wait := st.NextVerifyTime.Sub(now); wait > 0 {
-		return wait, false
+	if !secret.refreshAt.IsZero() {
+		next = min(next, secret.refreshAt.Sub(now))
 	}
-	return 0, true
+	if secret.retrying != "" {
+		next = min(next, r.nextInterval(key, ts, true))
+	}
+	return max(next, time.Second)
+}
+
+// verifiedState is what the last verification of a tenant answered.
+type verifiedState struct {
+	generation int64
+	reverify   string
+	next       time.Time
+	// at is when it ran, as written to status.lastVerifiedTime.
+	at time.Time
+}
+
+// stale reports whether ts, read from the cache, predates the last
+// verification this reconciler wrote.
+func (r *TenantStorageReconciler) stale(key types.NamespacedName, ts *storagev1alpha1.TenantStorage) bool {
+	r.mu.Lock()
+	last, ok := r.verified[key]
+	r.mu.Unlock()
+	if !ok || last.at.IsZero() {
+		return false
+	}
+	seen := ts.Status.LastVerifiedTime
+	// metav1.Time keeps whole seconds.
+	return seen == nil || seen.Time.Before(last.at.Truncate(time.Second))
+}
+
+// due reports whether the checks should run now. The reconciler's own memory
+// comes first, because the cache can lag behind the status it just wrote
+// and an event on the Secret would otherwise verify twice. A restarted
+// operator finds recent verdicts in status and waits for their
+// nextVerifyTime instead of calling AWS for the whole fleet at once.
+func (r *TenantStorageReconciler) due(key types.NamespacedName, ts *storagev1alpha1.TenantStorage, now time.Time) bool {
+	r.mu.Lock()
+	last, ok := r.verified[key]
+	r.mu.Unlock()
+	if !ok {
+		st := ts.Status
+		if st.NextVerifyTime == nil {
+			return true
+		}
+		last = verifiedState{generation: st.ObservedGeneration, reverify: st.LastHandledReverify, next: st.NextVerifyTime.Time}
+	}
+	return last.generation != ts.Generation || last.reverify != ts.Annotations[ReverifyAnnotation] || !now.Before(last.next)
+}
+
+func (r *TenantStorageReconciler) rememberVerified(key types.NamespacedName, st verifiedState) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.verified == nil {
+		r.verified = map[types.NamespacedName]verifiedState{}
+	}
+	r.verified[key] = st
 }
 
 // nextInterval is the verify interval with up to 10% jitter, so tenants
@@ -131,15 +223,16 @@ func (r *TenantStorageReconciler) nextInterval(key types.NamespacedName, ts *sto
 	return min(backoff, interval)
 }
 
-func (r *TenantStorageReconciler) forgetRetries(key types.NamespacedName) {
+func (r *TenantStorageReconciler) forget(key types.NamespacedName) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.retries, key)
+	delete(r.verified, key)
 }
 
 // recordTransitions emits events when a condition changes its verdict, and
 // when the tenant recovers; not on every verification.
-func (r *TenantStorageReconciler) recordTransitions(before, after *storagev1alpha1.TenantStorage, report verify.Report) {
+func (r *TenantStorageReconciler) recordTransitions(before, after *storagev1alpha1.TenantStorage, report *verify.Report) {
 	old := meta.FindStatusCondition(before.Status.Conditions, storagev1alpha1.ReadyCondition)
 	now := meta.FindStatusCondition(after.Status.Conditions, storagev1alpha1.ReadyCondition)
 	changed := old == nil || old.Status != now.Status || old.Reason != now.Reason
@@ -153,7 +246,7 @@ func (r *TenantStorageReconciler) recordTransitions(before, after *storagev1alph
 		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, now.Reason, "Verify", now.Message)
 	}
 	oldTrust := meta.FindStatusCondition(before.Status.Conditions, storagev1alpha1.TrustVerifiedCondition)
-	if len(report.Warnings) > 0 && (oldTrust == nil || oldTrust.Reason != storagev1alpha1.ReasonExternalIDNotEnforced) {
+	if report != nil && len(report.Warnings) > 0 && (oldTrust == nil || oldTrust.Reason != storagev1alpha1.ReasonExternalIDNotEnforced) {
 		for _, w := range report.Warnings {
 			r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, storagev1alpha1.ReasonExternalIDNotEnforced, "Verify", w)
 		}
@@ -161,11 +254,12 @@ func (r *TenantStorageReconciler) recordTransitions(before, after *storagev1alph
 }
 
 // SetupWithManager registers the reconciler. Status writes do not trigger
-// it; spec changes and the reverify annotation do.
+// it; spec changes, the reverify annotation and changes to its Secret do.
 func (r *TenantStorageReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&storagev1alpha1.TenantStorage{}, builder.WithPredicates(
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Owns(&corev1.Secret{}).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrent}).
 		Complete(r)
 }

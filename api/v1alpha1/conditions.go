@@ -96,6 +96,21 @@ const (
 	// which S3's SSE-KMS requires.
 	ReasonKeyNotSymmetric = "KeyNotSymmetric"
 
+	// ReasonCredentialsCurrent: the Secret holds credentials with enough
+	// lifetime left, refreshed before they expire.
+	ReasonCredentialsCurrent = "CredentialsCurrent"
+	// ReasonConfigOnly: the Secret holds the location only, as asked.
+	ReasonConfigOnly = "ConfigOnly"
+	// ReasonCredentialsWithdrawn: a check failed definitively, so the
+	// Secret's credentials were removed (its location keys stay).
+	ReasonCredentialsWithdrawn = "CredentialsWithdrawn"
+	// ReasonCredentialsExpired: refreshing kept failing until the
+	// credentials expired; they were removed and refresh is retried.
+	ReasonCredentialsExpired = "CredentialsExpired"
+	// ReasonCredentialsUnavailable: credentials cannot be issued for this
+	// configuration (see the message).
+	ReasonCredentialsUnavailable = "CredentialsUnavailable"
+
 	// ReasonFailed: AWS answered with an error the checks do not know; the
 	// message carries it.
 	ReasonFailed = "Failed"

@@ -179,6 +179,15 @@ type SecretSpec struct {
 	// +kubebuilder:default=Credentials
 	Mode SecretMode `json:"mode,omitempty"`
 
+	// mountPath is where the storage pods mount the Secret; the AWS config
+	// file in the Secret runs credential_process on
+	// <mountPath>/credentials.json.
+	// +optional
+	// +kubebuilder:default="/var/run/secrets/tenantstorage"
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule="self.matches('^(/[A-Za-z0-9._-]+)+/?$')",message="secret.mountPath must be an absolute path of letters, digits and ._- such as /var/run/secrets/tenantstorage"
+	MountPath string `json:"mountPath,omitempty"`
+
 	// minRemaining is the least lifetime credentials must have left to be
 	// written to the Secret; shorter-lived ones are never handed out.
 	// Between 1m and 30m, and shorter than sessionDuration.

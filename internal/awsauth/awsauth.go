@@ -102,7 +102,20 @@ type AssumeParams struct {
 // Assume calls AssumeRole as the service identity and returns the
 // session's credentials and its ARN.
 func (s *Sessions) Assume(ctx context.Context, p AssumeParams) (aws.Credentials, string, error) {
-	out, err := sts.NewFromConfig(s.Service(p.Region)).AssumeRole(ctx, &sts.AssumeRoleInput{
+	return assume(ctx, sts.NewFromConfig(s.Service(p.Region)), p)
+}
+
+// AssumeFromBase calls AssumeRole as the base identity: the first hop, for
+// a scoped session in the service role itself.
+func (s *Sessions) AssumeFromBase(ctx context.Context, p AssumeParams) (aws.Credentials, error) {
+	cfg := s.base.Copy()
+	cfg.Region = p.Region
+	creds, _, err := assume(ctx, sts.NewFromConfig(cfg), p)
+	return creds, err
+}
+
+func assume(ctx context.Context, client *sts.Client, p AssumeParams) (aws.Credentials, string, error) {
+	out, err := client.AssumeRole(ctx, &sts.AssumeRoleInput{
 		RoleArn:         aws.String(p.RoleARN),
 		RoleSessionName: aws.String(p.SessionName),
 		ExternalId:      p.ExternalID,

@@ -48,8 +48,12 @@ func rawPutMismatch(t *testing.T, e *env) (int, string) {
 
 func TestWrongSecretAndUnknownKey(t *testing.T) {
 	e := newEnv(t)
+	// A good request first: a wrong secret must fail even right after the
+	// right one signed for the same key, day, region and service.
+	_, err := e.vendor().sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	noErr(t, err)
 	bad := e.clients(static(vendorKeyID, "not-the-secret", ""))
-	_, err := bad.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	_, err = bad.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	wantError(t, err, 403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 	_, err = bad.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(docBucket)})
 	wantError(t, err, 403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.")

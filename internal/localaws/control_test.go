@@ -126,3 +126,44 @@ func TestControlAPILoopbackOnly(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, body)
 	}
 }
+
+// The in-process API without httptest: a minimal world, Start and Close.
+func TestStartParseWorldClose(t *testing.T) {
+	w, err := localaws.ParseWorld([]byte(`
+accounts:
+  - id: "123456789012"
+    users:
+      - name: ci
+        accessKeys: [{id: AKIAEXAMPLECI0000000, secret: ci-secret}]
+        inlinePolicies:
+          assume: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "sts:AssumeRole", Resource: "arn:aws:iam::123456789012:role/service/*"}]}
+    roles:
+      - name: deployer
+        path: /service/
+        trustPolicy: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {AWS: "123456789012"}, Action: "sts:AssumeRole"}]}
+`))
+	noErr(t, err)
+	srv, err := localaws.New(w)
+	noErr(t, err)
+	url, err := srv.Start("127.0.0.1:0")
+	noErr(t, err)
+	if _, err := srv.Start("127.0.0.1:0"); err == nil || err.Error() != "localaws: server already started" {
+		t.Fatalf("second Start: %v", err)
+	}
+	e := &env{t: t, srv: srv, url: url}
+	out, err := e.clients(static("AKIAEXAMPLECI0000000", "ci-secret", "")).sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	noErr(t, err)
+	if aws.ToString(out.Arn) != "arn:aws:iam::123456789012:user/ci" {
+		t.Fatalf("arn %s", aws.ToString(out.Arn))
+	}
+	// A role's path is part of its ARN but not of its sessions' ARNs.
+	assumed, err := e.clients(static("AKIAEXAMPLECI0000000", "ci-secret", "")).sts.AssumeRole(ctx, assumeInput("arn:aws:iam::123456789012:role/service/deployer", "ci"))
+	noErr(t, err)
+	if aws.ToString(assumed.AssumedRoleUser.Arn) != "arn:aws:sts::123456789012:assumed-role/deployer/ci" {
+		t.Fatalf("session arn %s", aws.ToString(assumed.AssumedRoleUser.Arn))
+	}
+	noErr(t, srv.Close())
+	if _, err := http.Get(url + "/_localaws/calls"); err == nil {
+		t.Fatal("server still answers after Close")
+	}
+}

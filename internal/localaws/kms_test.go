@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/tenantstorage/tenantstorage-operator/internal/seeds"
 )
@@ -26,7 +27,7 @@ func TestKMSDescribeKeyForms(t *testing.T) {
 		}
 	}
 	for id, msg := range map[string]string{
-		"alias/none": "Alias arn:aws:kms:us-east-1:222222222222:alias/none is not found.",
+		"alias/none":                           "Alias arn:aws:kms:us-east-1:222222222222:alias/none is not found.",
 		"11111111-2222-4333-8444-555555555555": "Key 'arn:aws:kms:us-east-1:222222222222:key/11111111-2222-4333-8444-555555555555' does not exist",
 		// The request's region is the signing region: a key elsewhere is not there.
 		"arn:aws:kms:eu-west-1:222222222222:key/" + euKeyID: "Key 'arn:aws:kms:eu-west-1:222222222222:key/" + euKeyID + "' does not exist",
@@ -153,4 +154,35 @@ func TestKMSCrossAccount(t *testing.T) {
 	_, err = vendorRole.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(optionAKey)})
 	wantError(t, err, 400, "AccessDeniedException", "User: arn:aws:sts::111111111111:assumed-role/alphasense-customer-acme/xa is not authorized to perform: kms:DescribeKey on resource: "+optionAKey+
 		" because no identity-based policy allows the kms:DescribeKey action")
+}
+
+// A key policy can confine a role to using the key through S3.
+func TestKMSViaServiceOnly(t *testing.T) {
+	e := newEnv(t)
+	c := e.clientSession()
+	noErr(t, e.srv.SetKeyPolicy(docKeyARN, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+clientRole+`"},"Action":"kms:*","Resource":"*",
+		"Condition":{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com","kms:CallerAccount":"222222222222"}}}]}`))
+	put(t, c, docBucket, "via", "s3")
+	if body, _ := get(t, c, &s3.GetObjectInput{Bucket: aws.String(docBucket), Key: aws.String("via")}); body != "s3" {
+		t.Fatalf("body %q", body)
+	}
+	_, err := c.kms.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(docKeyARN), Plaintext: []byte("p")})
+	wantError(t, err, 400, "AccessDeniedException", "User: arn:aws:sts::222222222222:assumed-role/AlphaSense-DocumentStorage-ClientRole-acme/verify is not authorized to perform: kms:Encrypt on resource: "+docKeyARN+
+		" because no resource-based policy allows the kms:Encrypt action")
+	// An explicit deny names its source.
+	noErr(t, e.srv.SetKeyPolicy(docKeyARN, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":"kms:*","Resource":"*"},
+		{"Effect":"Deny","Principal":"*","Action":"kms:Encrypt","Resource":"*"}]}`))
+	_, err = c.kms.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(docKeyARN), Plaintext: []byte("p")})
+	wantError(t, err, 400, "AccessDeniedException", "User: arn:aws:sts::222222222222:assumed-role/AlphaSense-DocumentStorage-ClientRole-acme/verify is not authorized to perform: kms:Encrypt on resource: "+docKeyARN+
+		" with an explicit deny in a resource-based policy")
+}
+
+func TestKMSDryRunAndUnknownOperation(t *testing.T) {
+	e := newEnv(t)
+	c := e.clientSession()
+	_, err := c.kms.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(docKeyARN), Plaintext: []byte("p"), DryRun: aws.Bool(true)})
+	wantError(t, err, 412, "DryRunOperationException", "The request would have succeeded, but the DryRun option is set.")
+	_, err = c.kms.ListKeys(ctx, &kms.ListKeysInput{})
+	// KMS sends no message; the SDK fills in "UnknownError".
+	wantError(t, err, 400, "UnknownOperationException", "UnknownError")
 }

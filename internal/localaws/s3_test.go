@@ -22,14 +22,14 @@ import (
 	"github.com/tenantstorage/tenantstorage-operator/internal/seeds"
 )
 
-func put(t *testing.T, c *clients, bucket, key, body string) *s3.PutObjectOutput {
+func put(t testing.TB, c *clients, bucket, key, body string) *s3.PutObjectOutput {
 	t.Helper()
 	out, err := c.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)})
 	noErr(t, err)
 	return out
 }
 
-func get(t *testing.T, c *clients, in *s3.GetObjectInput) (string, *s3.GetObjectOutput) {
+func get(t testing.TB, c *clients, in *s3.GetObjectInput) (string, *s3.GetObjectOutput) {
 	t.Helper()
 	out, err := c.s3.GetObject(ctx, in)
 	noErr(t, err)
@@ -333,4 +333,78 @@ func TestAPIErrorTypes(t *testing.T) {
 	if !errors.As(err, &api) || api.ErrorCode() != "NoSuchBucket" {
 		t.Fatalf("want NoSuchBucket, got %v", err)
 	}
+}
+
+// Explicit SSE headers override the bucket default; a key alias resolves
+// in the requester's account.
+func TestPutObjectExplicitSSE(t *testing.T) {
+	e := newEnv(t)
+	c := e.clientSession()
+	out, err := c.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(optionABkt), Key: aws.String("k"), Body: strings.NewReader("k"),
+		ServerSideEncryption: s3types.ServerSideEncryptionAwsKms, SSEKMSKeyId: aws.String("alias/acme-documents"),
+		SSEKMSEncryptionContext: aws.String("eyJ0ZW5hbnQiOiJhY21lIn0=")}) // {"tenant":"acme"}
+	// The client role may not write to the Option A bucket at all.
+	wantError(t, err, 403, "AccessDenied", "Access Denied")
+	out, err = c.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(docBucket), Key: aws.String("k"), Body: strings.NewReader("k"),
+		ServerSideEncryption: s3types.ServerSideEncryptionAwsKms, SSEKMSKeyId: aws.String("alias/acme-documents"),
+		SSEKMSEncryptionContext: aws.String("eyJ0ZW5hbnQiOiJhY21lIn0="), BucketKeyEnabled: aws.Bool(false)})
+	noErr(t, err)
+	if aws.ToString(out.SSEKMSKeyId) != docKeyARN || aws.ToBool(out.BucketKeyEnabled) {
+		t.Fatalf("key %s bucket key %v", aws.ToString(out.SSEKMSKeyId), out.BucketKeyEnabled)
+	}
+	// The encryption context S3 used reaches the key policy: require it.
+	noErr(t, e.srv.SetKeyPolicy(docKeyARN, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+clientRole+`"},"Action":"kms:*","Resource":"*",
+		"Condition":{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com","kms:EncryptionContext:tenant":"acme","kms:EncryptionContext:aws:s3:arn":"arn:aws:s3:::acme-document-bucket/k"}}}]}`))
+	if body, _ := get(t, c, &s3.GetObjectInput{Bucket: aws.String(docBucket), Key: aws.String("k")}); body != "k" {
+		t.Fatalf("body %q", body)
+	}
+	_, err = c.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(docBucket), Key: aws.String("k"), Body: strings.NewReader("k"), ServerSideEncryption: s3types.ServerSideEncryptionAes256})
+	noErr(t, err)
+	head, err := c.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(docBucket), Key: aws.String("k")})
+	noErr(t, err)
+	if head.ServerSideEncryption != s3types.ServerSideEncryptionAes256 || head.SSEKMSKeyId != nil {
+		t.Fatalf("head %s %v", head.ServerSideEncryption, head.SSEKMSKeyId)
+	}
+	_, err = c.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(docBucket), Key: aws.String("k"), Body: strings.NewReader("k"), StorageClass: s3types.StorageClassGlacier})
+	wantError(t, err, 501, "NotImplemented", "localaws stores objects in the STANDARD storage class only.")
+}
+
+func TestBucketConfigurationReads(t *testing.T) {
+	e := newEnv(t)
+	admin := e.admin()
+	v, err := admin.s3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(docBucket)})
+	noErr(t, err)
+	if v.Status != s3types.BucketVersioningStatusEnabled {
+		t.Fatalf("versioning %q", v.Status)
+	}
+	v, err = admin.s3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(optionABkt)})
+	noErr(t, err)
+	if v.Status != "" {
+		t.Fatalf("never-versioned bucket reports %q", v.Status)
+	}
+	pab, err := admin.s3.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(optionABkt)})
+	noErr(t, err)
+	if cfg := pab.PublicAccessBlockConfiguration; !aws.ToBool(cfg.BlockPublicAcls) || !aws.ToBool(cfg.IgnorePublicAcls) || !aws.ToBool(cfg.BlockPublicPolicy) || !aws.ToBool(cfg.RestrictPublicBuckets) {
+		t.Fatalf("public access block %+v", cfg)
+	}
+	eu := e.clients(static(adminKeyID, adminSecret, ""), config.WithRegion("eu-west-1"))
+	_, err = eu.s3.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(euBucket)})
+	wantError(t, err, 404, "NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found")
+	enc, err := eu.s3.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(euBucket)})
+	noErr(t, err)
+	if alg := enc.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm; alg != s3types.ServerSideEncryptionAes256 {
+		t.Fatalf("default encryption %s", alg)
+	}
+	// The client role may not read these.
+	_, err = e.clientSession().s3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(docBucket)})
+	wantError(t, err, 403, "AccessDenied", "Access Denied")
+
+	// Operations localaws does not emulate say so.
+	_, err = admin.s3.ListBuckets(ctx, &s3.ListBucketsInput{})
+	wantError(t, err, 501, "NotImplemented", "localaws does not emulate this S3 operation.")
+	_, err = admin.s3.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(docBucket), Key: aws.String("b"), CopySource: aws.String(docBucket + "/a")})
+	wantError(t, err, 501, "NotImplemented", "localaws does not emulate this S3 operation.")
+	// versionId on a bucket that never had versioning.
+	_, err = admin.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(optionABkt), Key: aws.String("k"), VersionId: aws.String("abc")})
+	wantError(t, err, 400, "InvalidArgument", "Invalid version id specified")
 }

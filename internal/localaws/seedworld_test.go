@@ -1,7 +1,13 @@
 package localaws_test
 
 import (
+	"os"
+	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/tenantstorage/tenantstorage-operator/internal/localaws"
 
 	"github.com/tenantstorage/tenantstorage-operator/internal/localaws/world"
 	"github.com/tenantstorage/tenantstorage-operator/internal/seeds"
@@ -38,5 +44,26 @@ func TestSeedWorldMatchesSeeds(t *testing.T) {
 	}
 	if cust.Roles[0].Name != "AlphaSense-DocumentStorage-ClientRole-acme" || cust.Roles[1].Name != "AlphaSense-DocumentStorage-ClientRole" {
 		t.Errorf("client roles are %s and %s", cust.Roles[0].Name, cust.Roles[1].Name)
+	}
+}
+
+// The README's complete example is a working world: the chain it describes
+// works with it.
+func TestReadmeWorldExampleLoads(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	noErr(t, err)
+	_, rest, ok := strings.Cut(string(readme), "### Complete example")
+	_, rest, ok2 := strings.Cut(rest, "```yaml\n")
+	example, _, ok3 := strings.Cut(rest, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README has no complete example")
+	}
+	w, err := localaws.ParseWorld([]byte(example))
+	noErr(t, err)
+	e := newEnvWorld(t, w)
+	c := e.clientSession()
+	out := put(t, c, docBucket, "readme", "works")
+	if aws.ToString(out.SSEKMSKeyId) != docKeyARN {
+		t.Fatalf("key %s", aws.ToString(out.SSEKMSKeyId))
 	}
 }

@@ -8,6 +8,7 @@ package localaws
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
@@ -114,15 +115,17 @@ func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 // Start listens on addr (e.g. "127.0.0.1:0") and serves in the background.
 // It returns the endpoint URL to use as AWS_ENDPOINT_URL.
 func (s *Server) Start(addr string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.http != nil {
+		return "", errors.New("localaws: server already started")
+	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", err
 	}
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	s.mu.Lock()
-	s.http = srv
-	s.mu.Unlock()
-	go srv.Serve(l)
+	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go s.http.Serve(l)
 	return "http://" + l.Addr().String(), nil
 }
 
@@ -195,10 +198,8 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 		req.Body, req.Trailers = payload.Body, payload.Trailers
 	}
 	req.Operation = svc.Operation(r, req.Body)
-	if res, ok := svc.(interface {
-		Resource(*http.Request) (string, string)
-	}); ok {
-		req.Bucket, req.Key = res.Resource(r)
+	if rn, ok := svc.(awsreq.ResourceNamer); ok {
+		req.Bucket, req.Key = rn.Resource(r)
 	}
 	var accessKey string
 	if auth != nil {

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 )
@@ -195,6 +197,54 @@ func TestSessionPolicyNarrows(t *testing.T) {
 	wantError(t, err, 403, "AccessDenied", "Access Denied")
 	_, err = narrow.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(docBucket), Key: aws.String("doc")})
 	noErr(t, err)
+	_, err = narrow.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(docBucket), Key: aws.String("doc")})
+	noErr(t, err)
+
+	// Everything else the role could do is denied to the narrowed session.
+	p := put(t, full, docBucket, "doc", "d2")
+	for name, call := range map[string]func() error{
+		"HeadBucket": func() error {
+			_, err := narrow.s3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(docBucket)})
+			return err
+		},
+		"ListObjectsV2": func() error {
+			_, err := narrow.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(docBucket)})
+			return err
+		},
+		"GetObject by version": func() error {
+			_, err := narrow.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(docBucket), Key: aws.String("doc"), VersionId: p.VersionId})
+			return err
+		},
+		"DeleteObject": func() error {
+			_, err := narrow.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(docBucket), Key: aws.String("doc")})
+			return err
+		},
+		"DeleteObject by version": func() error {
+			_, err := narrow.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(docBucket), Key: aws.String("doc"), VersionId: p.VersionId})
+			return err
+		},
+		"RestoreObject": func() error {
+			_, err := narrow.s3.RestoreObject(ctx, &s3.RestoreObjectInput{Bucket: aws.String(docBucket), Key: aws.String("doc"), RestoreRequest: &s3types.RestoreRequest{Days: aws.Int32(1)}})
+			return err
+		},
+	} {
+		err := call()
+		if name == "HeadBucket" {
+			wantError(t, err, 403, "Forbidden", "Forbidden")
+			continue
+		}
+		t.Run(name, func(t *testing.T) { wantError(t, err, 403, "AccessDenied", "Access Denied") })
+	}
+	// A missing key without s3:ListBucket is AccessDenied, not NoSuchKey.
+	_, err = narrow.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(docBucket), Key: aws.String("absent")})
+	wantError(t, err, 403, "AccessDenied", "Access Denied")
+	_, err = narrow.kms.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: aws.String(docKeyARN), NumberOfBytes: aws.Int32(32)})
+	wantError(t, err, 400, "AccessDeniedException", "User: arn:aws:sts::222222222222:assumed-role/AlphaSense-DocumentStorage-ClientRole-acme/narrow is not authorized to perform: kms:GenerateDataKey on resource: "+docKeyARN+
+		" because no session policy allows the kms:GenerateDataKey action")
+	enc, err := full.kms.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(docKeyARN), Plaintext: []byte("p")})
+	noErr(t, err)
+	_, err = narrow.kms.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: enc.CiphertextBlob})
+	noErr(t, err)
 }
 
 // Session tags need sts:TagSession and a source identity
@@ -229,4 +279,10 @@ func TestSessionTagsAndSourceIdentity(t *testing.T) {
 	untagged := e.assume(admin, assumeInput(s3OnlyRole, "untagged"))
 	_, err = untagged.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(docBucket), Key: aws.String("t"), Body: strings.NewReader("t"), ServerSideEncryption: "AES256"})
 	wantError(t, err, 403, "AccessDenied", "Access Denied")
+}
+
+func TestSTSUnknownAction(t *testing.T) {
+	e := newEnv(t)
+	_, err := e.vendor().sts.GetSessionToken(ctx, &sts.GetSessionTokenInput{})
+	wantError(t, err, 400, "InvalidAction", "Could not find operation GetSessionToken for version 2011-06-15")
 }

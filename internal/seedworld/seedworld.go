@@ -92,6 +92,10 @@ type Customer struct {
 	RoleName string
 	// BucketPolicy replaces the guide's bucket policy when set.
 	BucketPolicy string
+	// PermissionsPolicy replaces the guide's permission policy (the managed
+	// policy AlphaSense-DocumentStorage-Policy of the client role) when set,
+	// for customers who left something out of it.
+	PermissionsPolicy string
 }
 
 // Fill returns c with defaults for the empty fields.
@@ -187,8 +191,9 @@ func (v Vendor) account() (world.Account, error) {
 	}, nil
 }
 
-func (c Customer) account(v Vendor) (world.Account, error) {
-	values := seeds.Values{
+// Values fill the guides' placeholders for c and its vendor.
+func (c Customer) Values(v Vendor) seeds.Values {
+	return seeds.Values{
 		VendorAccountID:        v.AccountID,
 		CustomerAccountID:      c.AccountID,
 		ClientRoleName:         c.RoleName,
@@ -197,6 +202,10 @@ func (c Customer) account(v Vendor) (world.Account, error) {
 		CustomerFacingRoleName: "document-storage-role",
 		ExternalID:             c.ExternalID,
 	}
+}
+
+func (c Customer) account(v Vendor) (world.Account, error) {
+	values := c.Values(v)
 	fill := func(name string) (world.Policy, error) {
 		text, err := seeds.Fill(name, values)
 		return world.Policy{Text: string(text)}, err
@@ -236,6 +245,9 @@ func (c Customer) account(v Vendor) (world.Account, error) {
 		doc, err := fill(permissions)
 		if err != nil {
 			return a, err
+		}
+		if c.PermissionsPolicy != "" {
+			doc = world.Policy{Text: c.PermissionsPolicy}
 		}
 		a.Policies = []world.ManagedPolicy{{Name: "AlphaSense-DocumentStorage-Policy", Document: doc}}
 		a.Roles = []world.Role{{

@@ -26,6 +26,7 @@ const probeBody = "written by the tenantstorage operator to verify access; safe 
 type bucketProbe struct {
 	t       Tenant
 	client  *s3.Client
+	grantee string // see directGrantee
 	bucket  string
 	key     string
 	results map[storagev1alpha1.S3Action]storagev1alpha1.ActionResult
@@ -34,13 +35,14 @@ type bucketProbe struct {
 	transient []string
 	notFound  error
 	region    string
+	putErr    error // the probe write's error, read by the encryption check
 }
 
 // bucket runs the S3 checks: every configured action is tried for real on
 // the probe object, and nowhere else. The encryption check reads the
 // answer to the probe's PutObject, which was sent without SSE headers and so
 // got the bucket's default encryption.
-func (v *Verifier) bucket(ctx context.Context, cfg aws.Config, t Tenant) (Check, Check, []storagev1alpha1.ActionResult) {
+func (v *Verifier) bucket(ctx context.Context, cfg aws.Config, t Tenant, grantee string) (Check, Check, []storagev1alpha1.ActionResult) {
 	if t.BucketARN == "" {
 		return passed(storagev1alpha1.ReasonNotApplicable, "no bucketArn: the tenant brings only a key"),
 			passed(storagev1alpha1.ReasonNotApplicable, "no bucketArn: the documents are in the vendor's bucket"), nil
@@ -49,6 +51,7 @@ func (v *Verifier) bucket(ctx context.Context, cfg aws.Config, t Tenant) (Check,
 	p := &bucketProbe{
 		t:       t,
 		client:  s3.NewFromConfig(cfg),
+		grantee: grantee,
 		bucket:  a.Resource,
 		key:     t.ProbeKey(),
 		results: map[storagev1alpha1.S3Action]storagev1alpha1.ActionResult{},
@@ -120,7 +123,7 @@ func (p *bucketProbe) record(action storagev1alpha1.S3Action, err error, resourc
 		p.transient = append(p.transient, string(action)+": "+awserr.Describe(err))
 		p.results[action] = storagev1alpha1.ActionResult{Action: string(action), Result: storagev1alpha1.ActionUnknown, Message: "no answer from AWS: " + awserr.Describe(err)}
 	case kind == awserr.Denied:
-		p.results[action] = storagev1alpha1.ActionResult{Action: string(action), Result: storagev1alpha1.ActionDenied, Message: s3DenialFix(p.t, action, resource, err)}
+		p.results[action] = storagev1alpha1.ActionResult{Action: string(action), Result: storagev1alpha1.ActionDenied, Message: s3DenialFix(p.t, p.grantee, action, resource, err)}
 	case kind == awserr.NotFound && awserr.Code(err) != "NoSuchKey":
 		if p.notFound == nil {
 			p.notFound = err
@@ -169,6 +172,7 @@ func (p *bucketProbe) putObject(ctx context.Context) *s3.PutObjectOutput {
 		ContentType: aws.String("text/plain"),
 	})
 	p.record(storagev1alpha1.S3PutObject, err, p.objectARN())
+	p.putErr = err
 	return out
 }
 
@@ -244,6 +248,9 @@ func (p *bucketProbe) encryption(put *s3.PutObjectOutput) Check {
 	switch {
 	case p.t.KeyARN == "":
 		return passed(storagev1alpha1.ReasonNotApplicable, "no kmsKeyArn: the bucket's encryption is the customer's choice")
+	case put == nil && p.putErr != nil && isTransient(p.putErr):
+		// No answer is no verdict: the condition keeps its previous one.
+		return transient("not checked: the probe object's write got no answer from AWS (" + awserr.Describe(p.putErr) + ")")
 	case put == nil:
 		return unknown(storagev1alpha1.ReasonProbeUnavailable, "not checked: the probe object could not be written (see PermissionsVerified), and its encryption is what this check reads")
 	}
@@ -260,18 +267,33 @@ func (p *bucketProbe) encryption(put *s3.PutObjectOutput) Check {
 	return failed(storagev1alpha1.ReasonNotEncrypted, "new objects are stored without server-side encryption: "+fix)
 }
 
-// s3DenialFix explains a denied S3 action and how to fix it.
-func s3DenialFix(t Tenant, action storagev1alpha1.S3Action, resource string, err error) string {
+// s3DenialFix explains a denied S3 action and how to fix it. S3 answers
+// a bare "Access Denied" whether no policy allows the action or a Deny
+// statement matches it, so the fix names both. grantee is who the bucket
+// policy must name in direct mode ("" with a client role).
+func s3DenialFix(t Tenant, grantee string, action storagev1alpha1.S3Action, resource string, err error) string {
 	msg := awserr.Message(err)
 	if strings.Contains(msg, "kms:") {
 		// S3 reports the KMS call it made for the caller.
-		return fmt.Sprintf("%s is denied because S3 could not use the key for this identity (%s): the key policy and the client role's policy must allow kms:GenerateDataKey* and kms:Decrypt on %s (onboarding guide 000, KMS Key Policy)",
-			action, msg, t.KeyARN)
+		who := "the key policy and the client role's policy must allow"
+		if grantee != "" {
+			who = "the key policy must allow " + grantee
+		}
+		return fmt.Sprintf("%s is denied because S3 could not use the key for this identity (%s): %s kms:GenerateDataKey* and kms:Decrypt on %s (onboarding guide 000, KMS Key Policy)",
+			action, msg, who, t.KeyARN)
+	}
+	where := "the client role's permission policy, and make sure no Deny statement of the bucket policy matches it (onboarding guide 000, Steps 2 and 4)"
+	if grantee != "" {
+		where = "the bucket policy statement that names " + grantee + ", and make sure no Deny statement matches it (onboarding guide 004, Option A)"
 	}
 	if action == storagev1alpha1.S3ListBucket {
-		return fmt.Sprintf("s3:ListBucket is denied on %s. It must be granted on the bucket ARN %s itself: a statement whose Resource is only %s/* does not grant it (onboarding guide 004's Option A bucket policy has this mistake). Add %s to the Resource of the statements in the client role's policy and the bucket policy",
-			resource, t.BucketARN, t.BucketARN, t.BucketARN)
+		return fmt.Sprintf("s3:ListBucket is denied on %s. It is granted on the bucket ARN itself, not on %s/* (onboarding guide 004's Option A bucket policy makes this mistake): add %s to the Resource of %s",
+			resource, t.BucketARN, t.BucketARN, where)
 	}
-	return fmt.Sprintf("%s is denied on %s: grant it on %s/* in the client role's permission policy and, where the bucket policy restricts access, in the bucket policy (onboarding guide 000, Steps 2 and 4)",
-		action, resource, t.BucketARN)
+	return fmt.Sprintf("%s is denied on %s: allow it on %s/* in %s", action, resource, t.BucketARN, where)
+}
+
+func isTransient(err error) bool {
+	kind, _ := awserr.Classify(err)
+	return kind == awserr.Transient
 }

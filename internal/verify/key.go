@@ -30,6 +30,7 @@ var kmsActions = []string{kmsDescribeKey, kmsGenerateDataKey, kmsDecrypt, kmsEnc
 
 type keyProbe struct {
 	t       Tenant
+	grantee string // see directGrantee
 	client  *kms.Client
 	mu      sync.Mutex
 	results map[string]storagev1alpha1.ActionResult
@@ -40,11 +41,11 @@ type keyProbe struct {
 // key checks that the key is a usable symmetric key and that every action
 // works, with an encryption context naming the tenant. Round 1 describes
 // the key and makes two ciphertexts; round 2 decrypts and re-encrypts them.
-func (v *Verifier) key(ctx context.Context, cfg aws.Config, t Tenant) (Check, []storagev1alpha1.ActionResult) {
+func (v *Verifier) key(ctx context.Context, cfg aws.Config, t Tenant, grantee string) (Check, []storagev1alpha1.ActionResult) {
 	if t.KeyARN == "" {
 		return passed(storagev1alpha1.ReasonNotApplicable, "no kmsKeyArn: the tenant brings only a bucket"), nil
 	}
-	p := &keyProbe{t: t, client: kms.NewFromConfig(cfg), results: map[string]storagev1alpha1.ActionResult{}, errs: map[string]error{}}
+	p := &keyProbe{t: t, grantee: grantee, client: kms.NewFromConfig(cfg), results: map[string]storagev1alpha1.ActionResult{}, errs: map[string]error{}}
 	encCtx := t.EncryptionContext()
 
 	var wg sync.WaitGroup
@@ -99,8 +100,11 @@ func (p *keyProbe) record(action string, err error) {
 	case err == nil:
 	case kind == awserr.Denied:
 		r.Result = storagev1alpha1.ActionDenied
-		r.Message = fmt.Sprintf("%s is denied on %s (%s): the key policy must allow the client role, as the statement \"Allow access through client role\" of onboarding guide 000 does, or delegate to the account root while the role's policy allows it",
-			action, p.t.KeyARN, awserr.Message(err))
+		fix := "the key policy must allow the client role, as the statement \"Allow access through client role\" of onboarding guide 000 does, or delegate to the account root while the role's policy allows it"
+		if p.grantee != "" {
+			fix = "the key policy must allow " + p.grantee + " (onboarding guide 004, Option A: guide 000's statement \"Allow access through client role\" naming the vendor's role)"
+		}
+		r.Message = fmt.Sprintf("%s is denied on %s (%s): %s", action, p.t.KeyARN, awserr.Message(err), fix)
 	default:
 		r.Result = storagev1alpha1.ActionUnknown
 		r.Message = awserr.Describe(err)

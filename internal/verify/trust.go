@@ -31,12 +31,19 @@ import (
 func (v *Verifier) trust(ctx context.Context, t Tenant) (Check, aws.Config, string, aws.Credentials, []string) {
 	if t.RoleARN == "" {
 		identity, err := v.Sessions.ServiceIdentity(ctx, t.Region)
+		cfg := v.Sessions.Service(t.Region)
+		if err == nil {
+			// With a service role, ServiceIdentity makes no call: get its
+			// session (cached) now, or every S3 and KMS call would fail
+			// and be reported as denied by the customer's policies.
+			_, err = cfg.Credentials.Retrieve(ctx)
+		}
 		if err != nil {
 			return serviceIdentityFailed(err), aws.Config{}, "", aws.Credentials{}, nil
 		}
 		return passed(storagev1alpha1.ReasonDirectAccess, fmt.Sprintf(
 				"no roleArn: the operator's service identity %s uses the bucket and key directly, so their policies must name it (onboarding guide 004, Option A)", identity)),
-			v.Sessions.Service(t.Region), identity, aws.Credentials{}, nil
+			cfg, identity, aws.Credentials{}, nil
 	}
 
 	params := awsauth.AssumeParams{
@@ -45,10 +52,9 @@ func (v *Verifier) trust(ctx context.Context, t Tenant) (Check, aws.Config, stri
 		SessionName: awsauth.SessionName(t.Namespace, t.Name),
 		Duration:    t.SessionDuration,
 	}
-	withID := params
-	if t.ExternalID != "" {
-		withID.ExternalID = aws.String(t.ExternalID)
-	}
+	// The session that the checks use carries the Secret's session policy,
+	// so the checks verify exactly what the tenant's pods will be able to do.
+	withID := t.secretParams()
 	withoutID := params
 	wrongID := params
 	wrongID.ExternalID = aws.String(randomExternalID())
@@ -124,7 +130,7 @@ func (v *Verifier) assumeFailed(t Tenant, err error) Check {
 				awserr.Describe(err), service, v.ClientRolePattern, t.RoleARN, suggestRoleName(v.ClientRolePattern, t.RoleARN)))
 		}
 		return failed(storagev1alpha1.ReasonAssumeRoleDenied, fmt.Sprintf(
-			"%s. Check, in the customer's account, that the role %s exists, that its trust policy names %s as Principal and allows sts:AssumeRole (guide 000 Step 3, Common Issue 3), and that its sts:ExternalId condition equals %q exactly (Common Issue 2)",
+			"%s. Check, in the customer's account, that the role %s exists, that its trust policy names %s as Principal and allows sts:AssumeRole (guide 000 Step 3, Common Issue 3), that its sts:ExternalId condition equals %q exactly (Common Issue 2), and that no other condition in it (MFA, source IP, time) excludes the vendor's session",
 			awserr.Describe(err), t.RoleARN, service, externalIDOrPlaceholder(t.ExternalID)))
 	case awserr.Invalid:
 		return failed(storagev1alpha1.ReasonAssumeRoleRejected, fmt.Sprintf(

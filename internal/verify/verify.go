@@ -17,6 +17,7 @@ import (
 
 	storagev1alpha1 "github.com/tenantstorage/tenantstorage-operator/api/v1alpha1"
 	"github.com/tenantstorage/tenantstorage-operator/internal/awsauth"
+	"github.com/tenantstorage/tenantstorage-operator/internal/storagesecret"
 )
 
 // Tenant is what the checks need to know of one TenantStorage.
@@ -36,6 +37,9 @@ type Tenant struct {
 	// AcceptTrustWithoutExternalID turns a missing ExternalId condition
 	// into a warning.
 	AcceptTrustWithoutExternalID bool
+	// SessionPolicy narrows the tenant's session to the tenant's bucket,
+	// key and actions ("" for none).
+	SessionPolicy string
 }
 
 // TenantFrom reads the checks' inputs from a TenantStorage.
@@ -53,6 +57,7 @@ func TenantFrom(ts *storagev1alpha1.TenantStorage) Tenant {
 		SessionDuration:              ts.Spec.SessionDurationOrDefault(),
 		UID:                          string(ts.UID),
 		AcceptTrustWithoutExternalID: ts.Spec.AcceptTrustWithoutExternalID,
+		SessionPolicy:                storagesecret.SessionPolicy(ts.Spec.BucketArn, ts.Spec.KMSKeyArn, actionNames(ts.Spec.S3Actions)),
 	}
 }
 
@@ -136,17 +141,32 @@ func (v *Verifier) Verify(ctx context.Context, t Tenant) Report {
 		return r
 	}
 
+	grantee := v.directGrantee(t, r.Identity)
 	var wg sync.WaitGroup
 	var s3Actions, kmsActions []storagev1alpha1.ActionResult
 	wg.Go(func() {
-		r.Permissions, r.Encryption, s3Actions = v.bucket(ctx, cfg, t)
+		r.Permissions, r.Encryption, s3Actions = v.bucket(ctx, cfg, t, grantee)
 	})
 	wg.Go(func() {
-		r.KeyAccess, kmsActions = v.key(ctx, cfg, t)
+		r.KeyAccess, kmsActions = v.key(ctx, cfg, t, grantee)
 	})
 	wg.Wait()
 	r.Actions = append(s3Actions, kmsActions...)
 	return r
+}
+
+// directGrantee is the principal the bucket and key policies must name in
+// direct mode (guide 004, Option A): the service role, or the service
+// identity when there is none. It is "" for a tenant with a client role,
+// whose own permission policy grants access.
+func (v *Verifier) directGrantee(t Tenant, identity string) string {
+	switch {
+	case t.RoleARN != "":
+		return ""
+	case v.Sessions.ServiceRoleARN() != "":
+		return v.Sessions.ServiceRoleARN()
+	}
+	return identity
 }
 
 func notApplicableOr(notApplicable bool, c Check) Check {

@@ -59,3 +59,9 @@ type Service interface {
 	// rate limit.
 	FaultError(k faults.Kind) *Error
 }
+
+// ResourceNamer is a service whose requests name a bucket and key, for the
+// call records of requests that fail before the service sees them.
+type ResourceNamer interface {
+	Resource(r *http.Request) (bucket, key string)
+}

@@ -19,8 +19,9 @@ type Call struct {
 	AccessKeyID string `json:"accessKeyId,omitempty"`
 	Service     string `json:"service"`
 	Operation   string `json:"operation"`
-	// Outcome is "OK" or the error code answered ("ConnectionReset" for an
-	// injected reset).
+	// Outcome is "OK" or the error code answered; "ConnectionReset" for an
+	// injected reset, "ClientGone" when the client hung up during injected
+	// latency.
 	Outcome string `json:"outcome"`
 	Status  int    `json:"status,omitempty"`
 	Bucket  string `json:"bucket,omitempty"`

@@ -116,8 +116,6 @@ func ServiceHint(r *http.Request) string {
 	return "s3"
 }
 
-var signer = v4.NewSigner()
-
 // Verify recomputes the signature of r with secret and compares it with the
 // one sent. payloadHash is the hash the client signed (X-Amz-Content-Sha256
 // for S3, the body's SHA-256 elsewhere).
@@ -141,7 +139,10 @@ func Verify(r *http.Request, a *Auth, secret, payloadHash string) *Error {
 		}
 	}
 	creds := aws.Credentials{AccessKeyID: a.AccessKeyID, SecretAccessKey: secret, SessionToken: a.SessionToken}
-	err := signer.SignHTTP(context.Background(), creds, re, payloadHash, a.Service, a.Region, a.Time,
+	// A fresh signer each time: the SDK's signer caches derived signing keys
+	// by access key ID, not secret, so a shared one would accept a wrong
+	// secret after one right one.
+	err := v4.NewSigner().SignHTTP(context.Background(), creds, re, payloadHash, a.Service, a.Region, a.Time,
 		func(o *v4.SignerOptions) {
 			// S3 signs the path as sent; every other service escapes it again.
 			o.DisableURIPathEscaping = a.Service == "s3"

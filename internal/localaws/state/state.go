@@ -305,12 +305,6 @@ func (s *Store) Key(arn string) (Key, bool) {
 	return *k, true
 }
 
-// KeyRegion reports whether a key ARN exists, and its region.
-func (s *Store) KeyRegion(arn string) (string, bool) {
-	k, ok := s.Key(arn)
-	return k.Region, ok
-}
-
 // ResolveKey finds the key a KeyId parameter names, as KMS does: a key ID
 // or alias name is looked up in account and region; an ARN must be in
 // region (a request only reaches the keys of the region it was sent to).

@@ -58,7 +58,7 @@ func (s *Service) Serve(w http.ResponseWriter, req *awsreq.Request) {
 		s.WriteError(w, req, e)
 		return
 	}
-	writeXML(w, req, http.StatusOK, out)
+	writeXML(w, req, out)
 }
 
 type responseMetadata struct {
@@ -74,7 +74,7 @@ type getCallerIdentityResult struct {
 
 // writeXML wraps a result the way the query protocol does:
 // <OpResponse><OpResult>...</OpResult><ResponseMetadata/></OpResponse>.
-func writeXML(w http.ResponseWriter, req *awsreq.Request, status int, result any) {
+func writeXML(w http.ResponseWriter, req *awsreq.Request, result any) {
 	name := req.Operation + "Response"
 	body := struct {
 		XMLName  xml.Name
@@ -88,7 +88,7 @@ func writeXML(w http.ResponseWriter, req *awsreq.Request, status int, result any
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("X-Amzn-Requestid", req.RequestID)
-	w.WriteHeader(status)
+	w.WriteHeader(http.StatusOK)
 	w.Write(b)
 	req.Outcome = "OK"
 }

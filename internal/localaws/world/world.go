@@ -141,19 +141,6 @@ func (p *Policy) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalJSON writes the document as a string, the form that round-trips
-// byte for byte.
-func (p Policy) MarshalJSON() ([]byte, error) { return json.Marshal(p.Text) }
-
-// NewPolicy parses a document given as JSON text.
-func NewPolicy(text string) (Policy, error) {
-	doc, err := iampolicy.Parse([]byte(text))
-	if err != nil {
-		return Policy{}, err
-	}
-	return Policy{Text: text, Doc: doc}, nil
-}
-
 // Load reads and validates a world file.
 func Load(path string) (*World, error) {
 	b, err := os.ReadFile(path)
