@@ -151,7 +151,7 @@ func ContentHash(data map[string][]byte) string {
 // expires are replaced: at two thirds of their lifetime plus up to a
 // twelfth of it as jitter (so tenants created together do not all call STS
 // together), and never later than minRemaining before expiry, the least
-// lifetime a pod may be handed.
+// lifetime a pod may be handed. The plan is in whole seconds.
 func RefreshAt(issued, expires time.Time, minRemaining time.Duration, rnd *rand.Rand) time.Time {
 	lifetime := expires.Sub(issued)
 	at := issued.Add(lifetime * 2 / 3)
@@ -161,7 +161,8 @@ func RefreshAt(issued, expires time.Time, minRemaining time.Duration, rnd *rand.
 	if latest := expires.Add(-minRemaining); at.After(latest) {
 		at = latest
 	}
-	return at
+	// Whole seconds, as the annotation that carries it across restarts.
+	return at.Truncate(time.Second)
 }
 
 // Usable reports whether creds may be handed out at now: they must have at
