@@ -130,6 +130,7 @@ func (r *TenantStorageReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 			return ctrl.Result{}, err
 		}
 		metrics.SetConditions(ts.Namespace, ts.Name, ts.Status.Conditions)
+		metrics.SetCredentialsExpiry(ts.Namespace, ts.Name, ts.Status.CredentialsExpireTime)
 		r.recordTransitions(before, ts, report)
 		ready := meta.FindStatusCondition(ts.Status.Conditions, storagev1alpha1.ReadyCondition)
 		log.FromContext(ctx).V(1).Info("status updated", "ready", ready.Status, "reason", ready.Reason, "verified", report != nil)

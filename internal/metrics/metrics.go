@@ -26,6 +26,13 @@ var (
 		Help: "Status of each TenantStorage condition: 1 for the current status, 0 otherwise.",
 	}, []string{"namespace", "name", "type", "status"})
 
+	// CredentialsExpiry is when the credentials in a tenant's Secret expire
+	// (absent while it holds none); alert when it comes close.
+	credentialsExpiry = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "tenantstorage_credentials_expiry_timestamp_seconds",
+		Help: "Unix time at which the credentials in the tenant's storage Secret expire.",
+	}, []string{"namespace", "name"})
+
 	awsCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tenantstorage_aws_calls_total",
 		Help: "AWS API calls (each attempt) by service, operation and outcome (OK or the AWS error code).",
@@ -39,7 +46,7 @@ var (
 )
 
 func init() {
-	ctrlmetrics.Registry.MustRegister(Condition, awsCalls, awsLatency)
+	ctrlmetrics.Registry.MustRegister(Condition, credentialsExpiry, awsCalls, awsLatency)
 }
 
 // SetConditions records a tenant's conditions.
@@ -55,9 +62,20 @@ func SetConditions(namespace, name string, conds []metav1.Condition) {
 	}
 }
 
+// SetCredentialsExpiry records when a tenant's credentials expire; nil
+// when the Secret holds none.
+func SetCredentialsExpiry(namespace, name string, expires *metav1.Time) {
+	if expires == nil {
+		credentialsExpiry.DeleteLabelValues(namespace, name)
+		return
+	}
+	credentialsExpiry.WithLabelValues(namespace, name).Set(float64(expires.Unix()))
+}
+
 // ForgetTenant drops a deleted tenant's series.
 func ForgetTenant(namespace, name string) {
 	Condition.DeletePartialMatch(prometheus.Labels{"namespace": namespace, "name": name})
+	credentialsExpiry.DeleteLabelValues(namespace, name)
 }
 
 // AWSCalls is an SDK middleware that counts and times every attempt. It
