@@ -7,7 +7,6 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
@@ -50,7 +49,6 @@ var _ = Describe("credential refresh under an injected clock", func() {
 			Clock:    clock,
 		}
 
-		Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: unmanagedNamespace}})).To(Succeed())
 		ts := tenant("clocked", clocked)
 		ts.Namespace = unmanagedNamespace
 		// Short sessions keep the whole test inside the lifetime of the

@@ -71,7 +71,7 @@ type secretOutcome struct {
 // at their planned time and never written with less than minRemaining
 // left. A definitive failure withdraws them (fail closed); a transient one
 // keeps the current ones until they expire.
-func (r *TenantStorageReconciler) reconcileSecret(ctx context.Context, ts *storagev1alpha1.TenantStorage, report *verify.Report, now time.Time) (secretOutcome, error) {
+func (r *TenantStorageReconciler) reconcileSecret(ctx context.Context, ts *storagev1alpha1.TenantStorage, tenant verify.Tenant, report *verify.Report, now time.Time) (secretOutcome, error) {
 	existing := &corev1.Secret{}
 	if err := r.Get(ctx, client.ObjectKey{Namespace: ts.Namespace, Name: SecretName(ts)}, existing); err != nil {
 		if !apierrors.IsNotFound(err) {
@@ -79,14 +79,14 @@ func (r *TenantStorageReconciler) reconcileSecret(ctx context.Context, ts *stora
 		}
 		existing = nil
 	}
-	out := r.decideCredentials(ctx, ts, report, existing, now)
+	out := r.decideCredentials(ctx, ts, tenant, report, existing, now)
 	out.condition.Type = storagev1alpha1.SecretReadyCondition
 	out.condition.ObservedGeneration = ts.Generation
 
 	configOnly := ts.Spec.Secret.Mode == storagev1alpha1.SecretModeConfigOnly
 	data := storagesecret.LocationData(storagesecret.Location{
 		Region: ts.Spec.Region, BucketARN: ts.Spec.BucketArn, KMSKeyARN: ts.Spec.KMSKeyArn,
-		RoleARN: ts.Spec.RoleArn, ExternalID: ts.Spec.ExternalID,
+		RoleARN: ts.Spec.RoleArn, ExternalID: tenant.ExternalID,
 	}, configOnly)
 	annotations := map[string]string{}
 	if out.creds.AccessKeyID != "" {
@@ -104,7 +104,7 @@ func (r *TenantStorageReconciler) reconcileSecret(ctx context.Context, ts *stora
 	return out, r.applySecret(ctx, ts, data, annotations)
 }
 
-func (r *TenantStorageReconciler) decideCredentials(ctx context.Context, ts *storagev1alpha1.TenantStorage, report *verify.Report, existing *corev1.Secret, now time.Time) secretOutcome {
+func (r *TenantStorageReconciler) decideCredentials(ctx context.Context, ts *storagev1alpha1.TenantStorage, tenant verify.Tenant, report *verify.Report, existing *corev1.Secret, now time.Time) secretOutcome {
 	if ts.Spec.Secret.Mode == storagev1alpha1.SecretModeConfigOnly {
 		return secretOutcome{condition: metav1.Condition{Status: metav1.ConditionTrue, Reason: storagev1alpha1.ReasonConfigOnly,
 			Message: "the Secret holds the data's location and the role; pods assume the role themselves"}}
@@ -148,7 +148,7 @@ func (r *TenantStorageReconciler) decideCredentials(ctx context.Context, ts *sto
 		return issue(report.Credentials)
 	}
 
-	fresh, err := r.Verifier.Credentials(ctx, verify.TenantFrom(ts))
+	fresh, err := r.Verifier.Credentials(ctx, tenant)
 	kind, _ := awserr.Classify(err)
 	switch {
 	case err == nil && storagesecret.Usable(fresh, now, minRemaining):

@@ -9,6 +9,9 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
@@ -21,6 +24,7 @@ import (
 
 	"github.com/tenantstorage/tenantstorage-operator/controllers"
 	"github.com/tenantstorage/tenantstorage-operator/internal/awsauth"
+	"github.com/tenantstorage/tenantstorage-operator/internal/externalid"
 	"github.com/tenantstorage/tenantstorage-operator/internal/localaws"
 	"github.com/tenantstorage/tenantstorage-operator/internal/metrics"
 	"github.com/tenantstorage/tenantstorage-operator/internal/seedworld"
@@ -78,6 +82,13 @@ var _ = BeforeSuite(func() {
 	})
 	Expect(err).NotTo(HaveOccurred())
 
+	Expect(k8sClient.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}})).To(Succeed())
+	idKey, err := externalid.LoadOrCreateKey(context.Background(), k8sClient, keySecret)
+	Expect(err).NotTo(HaveOccurred())
+	for _, ns := range append([]string{unmanagedNamespace}, isolationNamespaces...) {
+		Expect(k8sClient.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+	}
+
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  scheme.Scheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
@@ -94,6 +105,7 @@ var _ = BeforeSuite(func() {
 		Recorder:      mgr.GetEventRecorder("tenantstorage-operator"),
 		Clock:         clock.RealClock{},
 		MaxConcurrent: 4,
+		ExternalIDs:   &idKey,
 	}).SetupWithManager(mgr)).To(Succeed())
 
 	var ctx context.Context
@@ -114,6 +126,14 @@ var _ = AfterSuite(func() {
 	Expect(env.Stop()).To(Succeed())
 })
 
+// The operator's namespace, holding the ExternalId key.
+const operatorNamespace = "tenantstorage-system"
+
+var keySecret = types.NamespacedName{Namespace: operatorNamespace, Name: externalid.DefaultSecretName}
+
+// isolationNamespaces are the teams of the isolation scenarios.
+var isolationNamespaces = []string{"team-a", "team-b", "team-c"}
+
 // unmanagedNamespace is left to tests that drive a reconciler of their own
 // (with an injected clock): the suite's manager does not watch it.
 const unmanagedNamespace = "clocked"
@@ -123,6 +143,9 @@ const unmanagedNamespace = "clocked"
 func managerCache() cache.Options {
 	o := controllers.CacheOptions()
 	o.DefaultNamespaces = map[string]cache.Config{"default": {}}
+	for _, ns := range isolationNamespaces {
+		o.DefaultNamespaces[ns] = cache.Config{}
+	}
 	return o
 }
 

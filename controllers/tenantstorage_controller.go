@@ -23,10 +23,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	storagev1alpha1 "github.com/tenantstorage/tenantstorage-operator/api/v1alpha1"
+	"github.com/tenantstorage/tenantstorage-operator/internal/externalid"
 	"github.com/tenantstorage/tenantstorage-operator/internal/metrics"
 	"github.com/tenantstorage/tenantstorage-operator/internal/verify"
 )
@@ -43,6 +46,13 @@ type TenantStorageReconciler struct {
 	Clock    clock.PassiveClock
 	// MaxConcurrent is how many tenants are verified at once.
 	MaxConcurrent int
+	// ExternalIDs generates the ExternalId of tenants that set none (nil:
+	// such tenants assume their role without one).
+	ExternalIDs *externalid.Key
+	// ForbidUserExternalIDs refuses tenants that choose their own
+	// ExternalId: only generated ones, which no other customer can guess
+	// or copy, are used.
+	ForbidUserExternalIDs bool
 
 	mu sync.Mutex
 	// retries counts consecutive transient failures per tenant, for backoff.
@@ -55,6 +65,7 @@ type TenantStorageReconciler struct {
 // +kubebuilder:rbac:groups=storage.tenantstorage.dev,resources=tenantstorages/status,verbs=get;patch;update
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 
 // Reconcile runs the checks when they are due (on a spec change, on the
 // reverify annotation, and every verify interval), then brings the storage
@@ -81,10 +92,26 @@ func (r *TenantStorageReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	now := r.Clock.Now()
 	before := ts.DeepCopy()
 
+	refusal, err := r.admit(ctx, ts)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	tenant, idRefusal := r.tenant(ts)
+	if refusal == nil {
+		refusal = idRefusal
+	}
 	var report *verify.Report
 	var retrying []string
-	if r.due(req.NamespacedName, ts, now) {
-		rep := r.Verifier.Verify(ctx, verify.TenantFrom(ts))
+	switch {
+	case refusal != nil:
+		// Not verified, and no AWS call made.
+		rep := refused(*refusal)
+		report = &rep
+		setCheckConditions(&ts.Status.Conditions, ts.Generation, rep)
+		ts.Status.Identity, ts.Status.Actions = "", nil
+	case r.due(req.NamespacedName, ts, now) || wasRefused(before) || ts.Status.ExternalID != generatedID(ts, tenant):
+		ts.Status.ExternalID = generatedID(ts, tenant)
+		rep := r.Verifier.Verify(ctx, tenant)
 		report = &rep
 		setCheckConditions(&ts.Status.Conditions, ts.Generation, rep)
 		if msg := transientMessage(rep); msg != "" {
@@ -100,7 +127,7 @@ func (r *TenantStorageReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	}
 	ts.Status.ObservedGeneration = ts.Generation
 
-	secret, err := r.reconcileSecret(ctx, ts, report, now)
+	secret, err := r.reconcileSecret(ctx, ts, tenant, report, now)
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("writing Secret %s: %w", SecretName(ts), err)
 	}
@@ -121,7 +148,7 @@ func (r *TenantStorageReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		lastVerified = ts.Status.LastVerifiedTime.Time
 	}
 	if ts.Status.NextVerifyTime != nil {
-		r.rememberVerified(req.NamespacedName, verifiedState{ts.Generation, ts.Status.LastHandledReverify, ts.Status.NextVerifyTime.Time, lastVerified})
+		r.rememberVerified(req.NamespacedName, verifiedState{ts.UID, ts.Generation, ts.Status.LastHandledReverify, ts.Status.NextVerifyTime.Time, lastVerified})
 	}
 	summarize(&ts.Status.Conditions, ts.Generation, strings.Join(retrying, "; "))
 
@@ -154,8 +181,49 @@ func (r *TenantStorageReconciler) requeueAfter(key types.NamespacedName, ts *sto
 	return max(next, time.Second)
 }
 
+// tenant is what the checks need of ts, with its generated ExternalId when
+// it sets none; or the refusal of an ExternalId this operator does not
+// accept.
+func (r *TenantStorageReconciler) tenant(ts *storagev1alpha1.TenantStorage) (verify.Tenant, *verify.Check) {
+	t := verify.TenantFrom(ts)
+	refuse := func(reason, msg string) (verify.Tenant, *verify.Check) {
+		return t, &verify.Check{Status: metav1.ConditionFalse, Reason: reason, Message: msg}
+	}
+	switch {
+	case ts.Spec.RoleArn == "":
+	case ts.Spec.ExternalID != "" && r.ForbidUserExternalIDs:
+		return refuse(storagev1alpha1.ReasonExternalIDNotAllowed,
+			"this operator only uses ExternalIds it generates (--forbid-user-external-ids), so that no customer can choose or copy another's: remove spec.externalId and give the customer status.externalId for the trust policy's sts:ExternalId condition")
+	case ts.Spec.ExternalID == "" && r.ExternalIDs != nil:
+		rotation, err := externalid.Rotation(ts.Annotations)
+		if err != nil {
+			return refuse(storagev1alpha1.ReasonExternalIDNotAllowed, err.Error())
+		}
+		t.ExternalID = r.ExternalIDs.ExternalID(ts.Namespace, ts.Name, rotation)
+	}
+	return t, nil
+}
+
+// generatedID is the ExternalId the operator generated for ts, or "".
+func generatedID(ts *storagev1alpha1.TenantStorage, t verify.Tenant) string {
+	if ts.Spec.ExternalID != "" {
+		return ""
+	}
+	return t.ExternalID
+}
+
+// wasRefused reports whether the tenant was last refused before any AWS
+// call, so that it is verified as soon as it is admitted.
+func wasRefused(ts *storagev1alpha1.TenantStorage) bool {
+	c := meta.FindStatusCondition(ts.Status.Conditions, storagev1alpha1.TrustVerifiedCondition)
+	return c != nil && (c.Reason == storagev1alpha1.ReasonAccountNotAllowed || c.Reason == storagev1alpha1.ReasonConflict ||
+		c.Reason == storagev1alpha1.ReasonExternalIDNotAllowed)
+}
+
 // verifiedState is what the last verification of a tenant answered.
 type verifiedState struct {
+	// uid tells a re-created resource (same name) from the one verified.
+	uid        types.UID
 	generation int64
 	reverify   string
 	next       time.Time
@@ -169,7 +237,7 @@ func (r *TenantStorageReconciler) stale(key types.NamespacedName, ts *storagev1a
 	r.mu.Lock()
 	last, ok := r.verified[key]
 	r.mu.Unlock()
-	if !ok || last.at.IsZero() {
+	if !ok || last.uid != ts.UID || last.at.IsZero() {
 		return false
 	}
 	seen := ts.Status.LastVerifiedTime
@@ -186,7 +254,7 @@ func (r *TenantStorageReconciler) due(key types.NamespacedName, ts *storagev1alp
 	r.mu.Lock()
 	last, ok := r.verified[key]
 	r.mu.Unlock()
-	if !ok {
+	if !ok || last.uid != ts.UID {
 		st := ts.Status
 		if st.NextVerifyTime == nil {
 			return true
@@ -257,10 +325,18 @@ func (r *TenantStorageReconciler) recordTransitions(before, after *storagev1alph
 // SetupWithManager registers the reconciler. Status writes do not trigger
 // it; spec changes, the reverify annotation and changes to its Secret do.
 func (r *TenantStorageReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &storagev1alpha1.TenantStorage{}, roleARNIndex,
+		func(o client.Object) []string { return []string{o.(*storagev1alpha1.TenantStorage).Spec.RoleArn} }); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&storagev1alpha1.TenantStorage{}, builder.WithPredicates(
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Owns(&corev1.Secret{}).
+		Watches(&storagev1alpha1.TenantStorage{}, handler.EnqueueRequestsFromMapFunc(r.sameRole),
+			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
+		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.inNamespace),
+			builder.WithPredicates(predicate.AnnotationChangedPredicate{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrent}).
 		Complete(r)
 }

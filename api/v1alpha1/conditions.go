@@ -66,6 +66,16 @@ const (
 	// missing).
 	ReasonExternalIDNotEnforced = "ExternalIdNotEnforced"
 
+	// ReasonAccountNotAllowed: an ARN is in an AWS account the namespace may
+	// not use; nothing was sent to AWS.
+	ReasonAccountNotAllowed = "AccountNotAllowed"
+	// ReasonExternalIDNotAllowed: the operator only uses ExternalIds it
+	// generates, or the rotation annotation is malformed.
+	ReasonExternalIDNotAllowed = "ExternalIdNotAllowed"
+	// ReasonConflict: a TenantStorage of another namespace claimed roleArn
+	// first; this one is not verified.
+	ReasonConflict = "Conflict"
+
 	// ReasonActionsDenied: one or more configured actions were denied; the
 	// actions list in status names each one and its fix.
 	ReasonActionsDenied = "ActionsDenied"

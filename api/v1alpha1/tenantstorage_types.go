@@ -73,7 +73,10 @@ type TenantStorageSpec struct {
 	// externalId is the value the customer's trust policy requires in the
 	// sts:ExternalId condition (the guide's chainedAssumeRoleExternalId):
 	// 2-1224 characters of letters, digits and _+=,.@:/-. It is not a
-	// secret, but it must be unique to this tenant.
+	// secret, but it must be unique to this tenant. Leave it empty to have
+	// the operator generate one (status.externalId), unguessable and stable
+	// across restarts and re-creation; raise the annotation
+	// storage.tenantstorage.dev/external-id-rotation to rotate it.
 	// +optional
 	// +kubebuilder:validation:MinLength=2
 	// +kubebuilder:validation:MaxLength=1224
@@ -250,7 +253,9 @@ type TenantStorageStatus struct {
 	// +listMapKey=action
 	Actions []ActionResult `json:"actions,omitempty"`
 
-	// externalId is the ExternalId in use when the operator generated it.
+	// externalId is the ExternalId the operator generated for this tenant
+	// (when spec.externalId is empty): give it to the customer for the
+	// trust policy's sts:ExternalId condition.
 	// +optional
 	ExternalID string `json:"externalId,omitempty"`
 
@@ -282,6 +287,7 @@ type TenantStorageStatus struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=ts,categories=all
+// +kubebuilder:selectablefield:JSONPath=`.spec.roleArn`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Trust",type=string,JSONPath=`.status.conditions[?(@.type=="TrustVerified")].status`
 // +kubebuilder:printcolumn:name="Permissions",type=string,JSONPath=`.status.conditions[?(@.type=="PermissionsVerified")].status`
