@@ -60,6 +60,15 @@ build: manifests generate fmt vet ## Build the manager binary.
 run: manifests generate fmt vet ## Run the manager against the current kubeconfig.
 	go run . $(ARGS)
 
+##@ Demo
+
+.PHONY: demo
+demo: manifests ## Run the manager against a local control plane and localaws with config/samples (DEMO_ONCE=1: check and exit).
+	@assets="$$(hack/control-plane.sh)" && \
+	go build -o $(BIN)/manager . && \
+	go build -o $(BIN)/demo ./hack/demo && \
+	KUBEBUILDER_ASSETS="$$assets" DEMO_ONCE="$(DEMO_ONCE)" $(BIN)/demo --manager $(BIN)/manager
+
 $(CONTROLLER_GEN):
 	GOBIN=$(dir $@) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
 

@@ -23,12 +23,17 @@ import (
 	storagev1alpha1 "github.com/tenantstorage/tenantstorage-operator/api/v1alpha1"
 	"github.com/tenantstorage/tenantstorage-operator/controllers"
 	"github.com/tenantstorage/tenantstorage-operator/internal/awsauth"
+	"github.com/tenantstorage/tenantstorage-operator/internal/cli"
 	"github.com/tenantstorage/tenantstorage-operator/internal/externalid"
 	"github.com/tenantstorage/tenantstorage-operator/internal/metrics"
 	"github.com/tenantstorage/tenantstorage-operator/internal/verify"
 )
 
 func main() {
+	// render, lint and preflight are subcommands of the same binary.
+	if handled, code := cli.Run(os.Args[1:], os.Stdout, os.Stderr); handled {
+		os.Exit(code)
+	}
 	var (
 		metricsAddr, probeAddr             string
 		leaderElect                        bool
@@ -102,6 +107,7 @@ func main() {
 			Sessions:          awsauth.New(base, serviceRoleARN),
 			ClientRolePattern: clientRolePattern,
 		},
+		ServiceRoleARN:        serviceRoleARN,
 		Recorder:              mgr.GetEventRecorder("tenantstorage-operator"),
 		Clock:                 clock.RealClock{},
 		MaxConcurrent:         maxConcurrent,

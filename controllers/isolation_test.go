@@ -19,7 +19,6 @@ import (
 	"github.com/tenantstorage/tenantstorage-operator/controllers"
 	"github.com/tenantstorage/tenantstorage-operator/internal/externalid"
 	"github.com/tenantstorage/tenantstorage-operator/internal/localaws"
-	"github.com/tenantstorage/tenantstorage-operator/internal/seeds"
 	"github.com/tenantstorage/tenantstorage-operator/internal/seedworld"
 )
 
@@ -132,10 +131,16 @@ var _ = Describe("generated ExternalIds", func() {
 			g.Expect(conditionOf(got, storagev1alpha1.TrustVerifiedCondition).Reason).To(Equal(storagev1alpha1.ReasonAssumeRoleDenied))
 		}).Should(Succeed())
 
-		By("the customer puts the generated ExternalId in the trust policy")
-		values := massive.Values(vendor)
-		values.ExternalID = generated
-		Expect(aws.SetRoleTrustPolicy(massive.RoleARN(), seeds.MustFill("000-cli-trust-policy.json", values))).To(Succeed())
+		By("the customer applies the trust policy the operator rendered for this tenant, with the generated ExternalId")
+		got := fetch(Default, ts)
+		Expect(got.Status.OnboardingConfigMap).To(Equal("massive-onboarding"))
+		docs := &corev1.ConfigMap{}
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: "default", Name: got.Status.OnboardingConfigMap}, docs)).To(Succeed())
+		Expect(docs.Data["trust-policy.json"]).To(ContainSubstring(`"sts:ExternalId": "` + generated + `"`))
+		Expect(docs.Data["trust-policy.json"]).To(ContainSubstring(vendor.ServiceRoleARN()))
+		Expect(docs.Data).To(HaveKey("permissions-policy.json"))
+		Expect(docs.Data["commands.sh"]).To(ContainSubstring("aws iam create-role"))
+		Expect(aws.SetRoleTrustPolicy(massive.RoleARN(), docs.Data["trust-policy.json"])).To(Succeed())
 		reverify(ts)
 		eventually(func(g Gomega) {
 			g.Expect(conditionOf(fetch(g, ts), storagev1alpha1.ReadyCondition).Status).To(Equal(metav1.ConditionTrue))

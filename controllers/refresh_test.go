@@ -107,7 +107,7 @@ var _ = Describe("credential refresh under an injected clock", func() {
 		By("keeping the current credentials through a run of throttled refreshes, with Reconciling set")
 		fault, err := srv.InjectFault(localaws.Fault{Service: "sts", Operation: "AssumeRole", Kind: localaws.FaultThrottle})
 		Expect(err).NotTo(HaveOccurred())
-		for _, step := range []time.Duration{0, 30 * time.Second, time.Minute, 2 * time.Minute} {
+		for _, step := range []time.Duration{0, 20 * time.Second, 40 * time.Second, time.Minute} {
 			clock.SetTime(secondRefresh.Add(step))
 			res := reconcile()
 			creds, _ := secretNow()
@@ -120,12 +120,20 @@ var _ = Describe("credential refresh under an injected clock", func() {
 
 		By("recovering before expiry once STS answers again")
 		Expect(srv.RemoveFault(fault.ID)).To(BeTrue())
-		clock.SetTime(second.Expires.Add(-minRemaining - time.Minute))
+		recovery := secondRefresh.Add(90 * time.Second)
+		Expect(recovery).To(BeTemporally("<", second.Expires.Add(-minRemaining)))
+		clock.SetTime(recovery)
 		reconcile()
 		third, _ := secretNow()
 		Expect(third.AccessKeyID).NotTo(Equal(second.AccessKeyID))
 		Expect(third.Expires.Sub(clock.Now())).To(Equal(session))
 		got := fetch(Default, ts)
+		Expect(conditionOf(got, storagev1alpha1.SecretReadyCondition).Reason).To(Equal(storagev1alpha1.ReasonCredentialsCurrent))
+		// The checks that failed during the throttling run again at their
+		// retry time, and only then is the tenant no longer Reconciling.
+		clock.SetTime(got.Status.NextVerifyTime.Time)
+		reconcile()
+		got = fetch(Default, ts)
 		Expect(conditionOf(got, storagev1alpha1.ReconcilingCondition)).To(Equal(cond{}))
 		Expect(conditionOf(got, storagev1alpha1.ReadyCondition).Status).To(Equal(metav1.ConditionTrue))
 

@@ -36,12 +36,14 @@ const (
 	fieldOwner  = "tenantstorage-operator"
 )
 
-// CacheOptions limit the manager's Secret cache to the Secrets the
-// operator owns: without it, watching Secrets would hold every Secret of the
-// cluster in memory.
+// CacheOptions limit the manager's Secret and ConfigMap caches to the ones
+// the operator owns: without it, watching them would hold every Secret and
+// ConfigMap of the cluster in memory.
 func CacheOptions() cache.Options {
+	owned := labels.SelectorFromSet(labels.Set{ManagedByLabel: ManagedByValue})
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&corev1.Secret{}: {Label: labels.SelectorFromSet(labels.Set{ManagedByLabel: ManagedByValue})},
+		&corev1.Secret{}:    {Label: owned},
+		&corev1.ConfigMap{}: {Label: owned},
 	}}
 }
 

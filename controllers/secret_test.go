@@ -161,6 +161,7 @@ var _ = Describe("the storage Secret", func() {
 		ts := tenant("piedpiper", piedPiper)
 		ts.Spec.VerifyInterval = &metav1.Duration{Duration: 5 * time.Second}
 		create(ts)
+		DeferCleanup(k8sClient.Delete, context.Background(), ts)
 		eventually(func(g Gomega) {
 			g.Expect(storageSecret(g, ts).Data).To(HaveKey(storagesecret.KeyAccessKeyID))
 		}).Should(Succeed())
@@ -191,6 +192,7 @@ var _ = Describe("the storage Secret", func() {
 		ts := tenant("acme-restore", acme)
 		ts.Spec.Secret.Name = "acme-documents"
 		create(ts)
+		DeferCleanup(k8sClient.Delete, context.Background(), ts)
 		ctx := context.Background()
 		key := client.ObjectKey{Namespace: "default", Name: "acme-documents"}
 		var want map[string][]byte

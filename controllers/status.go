@@ -2,6 +2,8 @@ package controllers
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -50,16 +52,14 @@ func setCheckConditions(conds *[]metav1.Condition, generation int64, r verify.Re
 // transientMessage joins the messages of the checks that got no definitive
 // answer, or returns "" when every check got one.
 func transientMessage(r verify.Report) string {
-	msg := ""
+	var msgs []string
 	for _, c := range []verify.Check{r.Trust, r.Permissions, r.Encryption, r.KeyAccess} {
-		if c.Transient {
-			if msg != "" {
-				msg += "; "
-			}
-			msg += c.Message
+		// Checks blocked by a transient trust failure carry its message.
+		if c.Transient && !slices.Contains(msgs, c.Message) {
+			msgs = append(msgs, c.Message)
 		}
 	}
-	return msg
+	return strings.Join(msgs, "; ")
 }
 
 // summarize sets Ready, Stalled and Reconciling from the check conditions

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go/middleware"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -81,6 +83,14 @@ var _ = BeforeSuite(func() {
 		APIOptions: []func(*middleware.Stack) error{metrics.AWSCalls},
 	})
 	Expect(err).NotTo(HaveOccurred())
+	// The fault scenarios exhaust the SDK's retries; short backoffs keep
+	// them quick without changing what is retried.
+	base.Retryer = func() awssdk.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 4
+			o.MaxBackoff = 100 * time.Millisecond
+		})
+	}
 
 	Expect(k8sClient.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}})).To(Succeed())
 	idKey, err := externalid.LoadOrCreateKey(context.Background(), k8sClient, keySecret)
@@ -102,10 +112,11 @@ var _ = BeforeSuite(func() {
 			Sessions:          awsauth.New(base, vendor.ServiceRoleARN()),
 			ClientRolePattern: vendor.ClientRolePattern,
 		},
-		Recorder:      mgr.GetEventRecorder("tenantstorage-operator"),
-		Clock:         clock.RealClock{},
-		MaxConcurrent: 4,
-		ExternalIDs:   &idKey,
+		ServiceRoleARN: vendor.ServiceRoleARN(),
+		Recorder:       mgr.GetEventRecorder("tenantstorage-operator"),
+		Clock:          clock.RealClock{},
+		MaxConcurrent:  4,
+		ExternalIDs:    &idKey,
 	}).SetupWithManager(mgr)).To(Succeed())
 
 	var ctx context.Context

@@ -42,8 +42,12 @@ const ReverifyAnnotation = "storage.tenantstorage.dev/reverify"
 type TenantStorageReconciler struct {
 	client.Client
 	Verifier *verify.Verifier
-	Recorder events.EventRecorder
-	Clock    clock.PassiveClock
+	// ServiceRoleARN is the vendor's service role, the Principal of the
+	// documents rendered for customers ("" when tenant roles are assumed
+	// from the base identity: nothing to render).
+	ServiceRoleARN string
+	Recorder       events.EventRecorder
+	Clock          clock.PassiveClock
 	// MaxConcurrent is how many tenants are verified at once.
 	MaxConcurrent int
 	// ExternalIDs generates the ExternalId of tenants that set none (nil:
@@ -66,6 +70,7 @@ type TenantStorageReconciler struct {
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;patch
 
 // Reconcile runs the checks when they are due (on a spec change, on the
 // reverify annotation, and every verify interval), then brings the storage
@@ -101,7 +106,9 @@ func (r *TenantStorageReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		refusal = idRefusal
 	}
 	var report *verify.Report
-	var retrying []string
+	// verifyRetry is the transient failure of the last verification, while
+	// its retry is pending.
+	var verifyRetry string
 	switch {
 	case refusal != nil:
 		// Not verified, and no AWS call made.
@@ -114,16 +121,16 @@ func (r *TenantStorageReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		rep := r.Verifier.Verify(ctx, tenant)
 		report = &rep
 		setCheckConditions(&ts.Status.Conditions, ts.Generation, rep)
-		if msg := transientMessage(rep); msg != "" {
-			retrying = append(retrying, msg)
-		}
+		verifyRetry = transientMessage(rep)
 		ts.Status.Identity = rep.Identity
-		if len(retrying) == 0 || ts.Status.Actions == nil {
+		if verifyRetry == "" || ts.Status.Actions == nil {
 			ts.Status.Actions = rep.Actions
 		}
 		ts.Status.LastVerifiedTime = &metav1.Time{Time: now}
 		ts.Status.LastHandledReverify = ts.Annotations[ReverifyAnnotation]
-		ts.Status.NextVerifyTime = &metav1.Time{Time: now.Add(r.nextInterval(req.NamespacedName, ts, len(retrying) > 0))}
+		ts.Status.NextVerifyTime = &metav1.Time{Time: now.Add(r.nextInterval(req.NamespacedName, ts, verifyRetry != ""))}
+	default:
+		verifyRetry = r.pendingRetry(req.NamespacedName, ts.UID)
 	}
 	ts.Status.ObservedGeneration = ts.Generation
 
@@ -131,14 +138,14 @@ func (r *TenantStorageReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("writing Secret %s: %w", SecretName(ts), err)
 	}
+	if err := r.reconcileOnboarding(ctx, ts, tenant); err != nil {
+		return ctrl.Result{}, fmt.Errorf("writing ConfigMap %s: %w", OnboardingName(ts), err)
+	}
 	meta.SetStatusCondition(&ts.Status.Conditions, secret.condition)
 	ts.Status.SecretName = SecretName(ts)
 	ts.Status.CredentialsExpireTime = nil
 	if secret.creds.AccessKeyID != "" {
 		ts.Status.CredentialsExpireTime = &metav1.Time{Time: secret.creds.Expires}
-	}
-	if secret.retrying != "" {
-		retrying = append(retrying, secret.retrying)
 	}
 	if secret.reverify {
 		ts.Status.NextVerifyTime = &metav1.Time{Time: now}
@@ -148,7 +155,14 @@ func (r *TenantStorageReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		lastVerified = ts.Status.LastVerifiedTime.Time
 	}
 	if ts.Status.NextVerifyTime != nil {
-		r.rememberVerified(req.NamespacedName, verifiedState{ts.UID, ts.Generation, ts.Status.LastHandledReverify, ts.Status.NextVerifyTime.Time, lastVerified})
+		r.rememberVerified(req.NamespacedName, verifiedState{ts.UID, ts.Generation, ts.Status.LastHandledReverify,
+			ts.Status.NextVerifyTime.Time, lastVerified, verifyRetry})
+	}
+	var retrying []string
+	for _, msg := range []string{verifyRetry, secret.retrying} {
+		if msg != "" {
+			retrying = append(retrying, msg)
+		}
 	}
 	summarize(&ts.Status.Conditions, ts.Generation, strings.Join(retrying, "; "))
 
@@ -229,6 +243,19 @@ type verifiedState struct {
 	next       time.Time
 	// at is when it ran, as written to status.lastVerifiedTime.
 	at time.Time
+	// retrying is its transient failure, while the retry is pending.
+	retrying string
+}
+
+// pendingRetry is the transient failure of the tenant's last verification
+// when its retry has not run yet, or "".
+func (r *TenantStorageReconciler) pendingRetry(key types.NamespacedName, uid types.UID) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if last, ok := r.verified[key]; ok && last.uid == uid {
+		return last.retrying
+	}
+	return ""
 }
 
 // stale reports whether ts, read from the cache, predates the last
@@ -292,6 +319,18 @@ func (r *TenantStorageReconciler) nextInterval(key types.NamespacedName, ts *sto
 	return min(backoff, interval)
 }
 
+// maxEventNote is the API server's limit on an event's note.
+const maxEventNote = 1024
+
+// eventNote shortens msg to fit an event; the full text is in the status.
+func eventNote(msg string) string {
+	if len(msg) <= maxEventNote {
+		return msg
+	}
+	const more = "... (full message in status)"
+	return msg[:maxEventNote-len(more)] + more
+}
+
 func (r *TenantStorageReconciler) forget(key types.NamespacedName) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -308,16 +347,16 @@ func (r *TenantStorageReconciler) recordTransitions(before, after *storagev1alph
 	switch {
 	case !changed:
 	case now.Status == metav1.ConditionTrue && old != nil && old.Status == metav1.ConditionFalse:
-		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, "Recovered", "Verify", now.Message)
+		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, "Recovered", "Verify", "%s", eventNote(now.Message))
 	case now.Status == metav1.ConditionTrue:
-		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, storagev1alpha1.ReasonVerified, "Verify", now.Message)
+		r.Recorder.Eventf(after, nil, corev1.EventTypeNormal, storagev1alpha1.ReasonVerified, "Verify", "%s", eventNote(now.Message))
 	case now.Status == metav1.ConditionFalse:
-		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, now.Reason, "Verify", now.Message)
+		r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, now.Reason, "Verify", "%s", eventNote(now.Message))
 	}
 	oldTrust := meta.FindStatusCondition(before.Status.Conditions, storagev1alpha1.TrustVerifiedCondition)
 	if report != nil && len(report.Warnings) > 0 && (oldTrust == nil || oldTrust.Reason != storagev1alpha1.ReasonExternalIDNotEnforced) {
 		for _, w := range report.Warnings {
-			r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, storagev1alpha1.ReasonExternalIDNotEnforced, "Verify", w)
+			r.Recorder.Eventf(after, nil, corev1.EventTypeWarning, storagev1alpha1.ReasonExternalIDNotEnforced, "Verify", "%s", eventNote(w))
 		}
 	}
 }
@@ -333,6 +372,7 @@ func (r *TenantStorageReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&storagev1alpha1.TenantStorage{}, builder.WithPredicates(
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Owns(&corev1.Secret{}).
+		Owns(&corev1.ConfigMap{}).
 		Watches(&storagev1alpha1.TenantStorage{}, handler.EnqueueRequestsFromMapFunc(r.sameRole),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(event.UpdateEvent) bool { return false }})).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.inNamespace),

@@ -259,6 +259,12 @@ type TenantStorageStatus struct {
 	// +optional
 	ExternalID string `json:"externalId,omitempty"`
 
+	// onboardingConfigMap holds the exact documents and AWS CLI commands the
+	// customer applies for this tenant (trust policy with the ExternalId,
+	// permissions, bucket and key policies).
+	// +optional
+	OnboardingConfigMap string `json:"onboardingConfigMap,omitempty"`
+
 	// secretName is the Secret the storage pods consume.
 	// +optional
 	SecretName string `json:"secretName,omitempty"`

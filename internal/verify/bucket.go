@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -36,6 +37,7 @@ type bucketProbe struct {
 	notFound  error
 	region    string
 	putErr    error // the probe write's error, read by the encryption check
+	keyErr    error // the first error S3 relayed from KMS
 }
 
 // bucket runs the S3 checks: every configured action is tried for real on
@@ -124,6 +126,24 @@ func (p *bucketProbe) record(action storagev1alpha1.S3Action, err error, resourc
 		p.results[action] = storagev1alpha1.ActionResult{Action: string(action), Result: storagev1alpha1.ActionUnknown, Message: "no answer from AWS: " + awserr.Describe(err)}
 	case kind == awserr.Denied:
 		p.results[action] = storagev1alpha1.ActionResult{Action: string(action), Result: storagev1alpha1.ActionDenied, Message: s3DenialFix(p.t, p.grantee, action, resource, err)}
+	case awserr.HTTPStatus(err) == http.StatusMovedPermanently:
+		// PermanentRedirect: the bucket is in another region, which S3
+		// names in x-amz-bucket-region.
+		region := responseHeader(err, "x-amz-bucket-region")
+		if p.region == "" && region != "" && region != p.t.Region {
+			p.region = region
+		}
+		p.results[action] = storagev1alpha1.ActionResult{Action: string(action), Result: storagev1alpha1.ActionUnknown,
+			Message: fmt.Sprintf("not tried: the bucket is not in spec.region %s (%s)", p.t.Region, awserr.Describe(err))}
+	case strings.HasPrefix(awserr.Code(err), "KMS."):
+		// S3 relays the key's own error (KMS.DisabledException,
+		// KMS.KMSInvalidStateException...): the key is unusable, which says
+		// nothing about the S3 permissions.
+		if p.keyErr == nil {
+			p.keyErr = err
+		}
+		p.results[action] = storagev1alpha1.ActionResult{Action: string(action), Result: storagev1alpha1.ActionUnknown,
+			Message: fmt.Sprintf("not verified: S3 could not use the key (%s); see KeyAccessVerified", awserr.Describe(err))}
 	case kind == awserr.NotFound && awserr.Code(err) != "NoSuchKey":
 		if p.notFound == nil {
 			p.notFound = err
@@ -144,9 +164,8 @@ func (p *bucketProbe) headBucket(ctx context.Context) {
 	if out != nil {
 		region = aws.ToString(out.BucketRegion)
 	}
-	var respErr *awshttp.ResponseError
-	if errors.As(err, &respErr) && respErr.Response != nil {
-		region = respErr.Response.Header.Get("x-amz-bucket-region")
+	if err != nil {
+		region = responseHeader(err, "x-amz-bucket-region")
 	}
 	if region != "" && region != p.t.Region {
 		p.mu.Lock()
@@ -220,14 +239,25 @@ func (p *bucketProbe) verdict() Check {
 	case len(p.transient) > 0:
 		return transient(strings.Join(p.transient, "; "))
 	}
-	var denied []string
+	var denied, other []string
 	for _, r := range p.actionResults() {
-		if r.Result != storagev1alpha1.ActionAllowed {
+		switch r.Result {
+		case storagev1alpha1.ActionDenied:
 			denied = append(denied, r.Message)
+		case storagev1alpha1.ActionUnknown:
+			other = append(other, r.Action+": "+r.Message)
 		}
 	}
-	if len(denied) > 0 {
+	switch {
+	case len(denied) > 0:
 		return failed(storagev1alpha1.ReasonActionsDenied, strings.Join(denied, "; "))
+	case p.keyErr != nil:
+		// Not a verdict on the S3 permissions: the key check names the
+		// key's problem, and Ready reports that.
+		return unknown(storagev1alpha1.ReasonProbeUnavailable, fmt.Sprintf(
+			"not verified: S3 could not use the key %s to write the probe object (%s); see KeyAccessVerified", p.t.KeyARN, awserr.Describe(p.keyErr)))
+	case len(other) > 0:
+		return failed(storagev1alpha1.ReasonFailed, strings.Join(other, "; "))
 	}
 	return passed(storagev1alpha1.ReasonVerified, fmt.Sprintf("%d S3 actions allowed in s3://%s/%s", len(p.results), p.bucket, p.t.ProbePrefix))
 }
@@ -251,6 +281,8 @@ func (p *bucketProbe) encryption(put *s3.PutObjectOutput) Check {
 	case put == nil && p.putErr != nil && isTransient(p.putErr):
 		// No answer is no verdict: the condition keeps its previous one.
 		return transient("not checked: the probe object's write got no answer from AWS (" + awserr.Describe(p.putErr) + ")")
+	case put == nil && p.keyErr != nil:
+		return unknown(storagev1alpha1.ReasonProbeUnavailable, "not checked: S3 could not use the key to write the probe object, whose encryption is what this check reads (see KeyAccessVerified)")
 	case put == nil:
 		return unknown(storagev1alpha1.ReasonProbeUnavailable, "not checked: the probe object could not be written (see PermissionsVerified), and its encryption is what this check reads")
 	}
@@ -296,4 +328,13 @@ func s3DenialFix(t Tenant, grantee string, action storagev1alpha1.S3Action, reso
 func isTransient(err error) bool {
 	kind, _ := awserr.Classify(err)
 	return kind == awserr.Transient
+}
+
+// responseHeader is a header of the response that carried err, or "".
+func responseHeader(err error, name string) string {
+	var respErr *awshttp.ResponseError
+	if errors.As(err, &respErr) && respErr.Response != nil {
+		return respErr.Response.Header.Get(name)
+	}
+	return ""
 }

@@ -50,7 +50,8 @@ func (v *Verifier) Credentials(ctx context.Context, t Tenant) (aws.Credentials, 
 	return v.Sessions.AssumeFromBase(ctx, p)
 }
 
-func actionNames(actions []storagev1alpha1.S3Action) []string {
+// ActionNames spells the actions as IAM policies do.
+func ActionNames(actions []storagev1alpha1.S3Action) []string {
 	out := make([]string, len(actions))
 	for i, a := range actions {
 		out[i] = string(a)

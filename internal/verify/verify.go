@@ -57,7 +57,7 @@ func TenantFrom(ts *storagev1alpha1.TenantStorage) Tenant {
 		SessionDuration:              ts.Spec.SessionDurationOrDefault(),
 		UID:                          string(ts.UID),
 		AcceptTrustWithoutExternalID: ts.Spec.AcceptTrustWithoutExternalID,
-		SessionPolicy:                storagesecret.SessionPolicy(ts.Spec.BucketArn, ts.Spec.KMSKeyArn, actionNames(ts.Spec.S3Actions)),
+		SessionPolicy:                storagesecret.SessionPolicy(ts.Spec.BucketArn, ts.Spec.KMSKeyArn, ActionNames(ts.Spec.S3Actions)),
 	}
 }
 
