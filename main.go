@@ -41,12 +41,13 @@ func main() {
 		awsRegion                          string
 		awsRateLimit                       float64
 		maxConcurrent                      int
-		namespace                          string
+		namespace, leaderElectionNamespace string
 		generateExternalIDs, forbidUserIDs bool
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; 0 disables it.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the health and readiness probes bind to.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader so that only one replica reconciles at a time.")
+	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election lease; defaults to the in-cluster namespace.")
 	flag.StringVar(&serviceRoleARN, "service-role-arn", "", "The vendor's service role (the onboarding guide's document-storage-role), assumed from the base identity and used to assume every tenant's role. Empty: the base identity assumes tenant roles itself.")
 	flag.StringVar(&clientRolePattern, "client-role-pattern", "", "The role ARN pattern the service role's policy allows it to assume, e.g. arn:aws:iam::*:role/AlphaSense-DocumentStorage-ClientRole-*; used only to explain AssumeRole denials.")
 	flag.StringVar(&awsRegion, "aws-region", "", "Region of the service role's STS calls; defaults to the SDK's (AWS_REGION).")
@@ -76,12 +77,13 @@ func main() {
 	}
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
-		Scheme:                 scheme,
-		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
-		HealthProbeBindAddress: probeAddr,
-		LeaderElection:         leaderElect,
-		LeaderElectionID:       "tenantstorage-operator.storage.tenantstorage.dev",
-		Cache:                  controllers.CacheOptions(),
+		Scheme:                  scheme,
+		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
+		HealthProbeBindAddress:  probeAddr,
+		LeaderElection:          leaderElect,
+		LeaderElectionID:        "tenantstorage-operator.storage.tenantstorage.dev",
+		LeaderElectionNamespace: leaderElectionNamespace,
+		Cache:                   controllers.CacheOptions(),
 	})
 	if err != nil {
 		log.Error(err, "unable to create the manager")

@@ -23,9 +23,10 @@ import (
 )
 
 var (
-	oscorp  = customer("oscorp", seedworld.Chained)
-	wayne   = customer("wayne", seedworld.Chained)
-	massive = customer("massive", seedworld.Chained)
+	oscorp    = customer("oscorp", seedworld.Chained)
+	wayne     = customer("wayne", seedworld.Chained)
+	massive   = customer("massive", seedworld.Chained)
+	suspended = customer("suspended", seedworld.Chained)
 )
 
 // callsFrom are the recorded calls made as a principal of account.
@@ -161,5 +162,21 @@ var _ = Describe("generated ExternalIds", func() {
 		key, err := externalid.LoadOrCreateKey(ctx, k8sClient, keySecret)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(key.ExternalID("default", "massive", 0)).To(Equal(generated))
+	})
+})
+
+var _ = Describe("spec.suspend", func() {
+	It("catches observedGeneration up without verifying, so GitOps tools do not wait forever", func() {
+		ts := tenant("suspended", suspended)
+		ts.Spec.Suspend = true
+		create(ts)
+		eventually(func(g Gomega) {
+			got := fetch(g, ts)
+			g.Expect(got.Status.ObservedGeneration).To(Equal(got.Generation))
+			g.Expect(got.Status.Conditions).To(BeEmpty())
+			g.Expect(got.Status.LastVerifiedTime).To(BeNil())
+		}).Should(Succeed())
+		Expect(callsFrom(suspended.AccountID)).To(BeEmpty())
+		Expect(k8sClient.Delete(context.Background(), ts)).To(Succeed())
 	})
 })

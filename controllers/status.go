@@ -105,7 +105,10 @@ func summarize(conds *[]metav1.Condition, generation int64, retrying string) {
 		meta.RemoveStatusCondition(conds, storagev1alpha1.StalledCondition)
 	}
 
-	if retrying != "" {
+	// Stalled and Reconciling are never both True: kstatus would read
+	// whichever comes first. A definitive failure is the headline; retries
+	// of the other checks go on behind it.
+	if retrying != "" && failing == nil {
 		set(storagev1alpha1.ReconcilingCondition, metav1.ConditionTrue, storagev1alpha1.ReasonTransientError,
 			"retrying after a transient AWS error: "+retrying)
 	} else {

@@ -71,6 +71,10 @@ func TestSummarize(t *testing.T) {
 		{name: "no verdict yet after a transient error", report: verify.Report{Trust: transient, Permissions: transient, Encryption: transient, KeyAccess: transient},
 			retrying: "Throttling: Rate exceeded",
 			ready:    metav1.ConditionUnknown, reason: storagev1alpha1.ReasonTransientError, message: "TrustVerified: Throttling: Rate exceeded", reconciling: true},
+		{name: "a definitive failure with another check retrying: Stalled, never Reconciling too",
+			report: verify.Report{Trust: ok, Permissions: check(metav1.ConditionFalse, storagev1alpha1.ReasonActionsDenied), Encryption: ok, KeyAccess: transient},
+			secret: &secretOK, retrying: "Throttling: Rate exceeded",
+			ready: metav1.ConditionFalse, reason: storagev1alpha1.ReasonActionsDenied, message: "PermissionsVerified: ActionsDenied message", stalled: true},
 		{name: "the Secret not written yet", report: verify.Report{Trust: ok, Permissions: ok, Encryption: ok, KeyAccess: ok},
 			ready: metav1.ConditionUnknown, reason: storagev1alpha1.ReasonVerifying, message: "SecretReady: not verified yet"},
 	} {

@@ -86,7 +86,7 @@ func (r *TenantStorageReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if ts.Spec.Suspend {
-		return ctrl.Result{}, nil
+		return ctrl.Result{}, r.suspend(ctx, ts)
 	}
 	if r.stale(req.NamespacedName, ts) {
 		// The cache has not caught up with the status this reconciler
@@ -193,6 +193,19 @@ func (r *TenantStorageReconciler) requeueAfter(key types.NamespacedName, ts *sto
 		next = min(next, r.nextInterval(key, ts, true))
 	}
 	return max(next, time.Second)
+}
+
+// suspend acknowledges spec.suspend: the verdicts and the Secret stay as
+// they are, nothing is verified or refreshed, and observedGeneration
+// catches up so that GitOps tools do not wait on the object forever.
+func (r *TenantStorageReconciler) suspend(ctx context.Context, ts *storagev1alpha1.TenantStorage) error {
+	before := ts.DeepCopy()
+	ts.Status.ObservedGeneration = ts.Generation
+	meta.RemoveStatusCondition(&ts.Status.Conditions, storagev1alpha1.ReconcilingCondition)
+	if equality.Semantic.DeepEqual(before.Status, ts.Status) {
+		return nil
+	}
+	return r.Status().Patch(ctx, ts, client.MergeFrom(before))
 }
 
 // tenant is what the checks need of ts, with its generated ExternalId when

@@ -124,8 +124,6 @@ const (
 	// ReasonFailed: AWS answered with an error the checks do not know; the
 	// message carries it.
 	ReasonFailed = "Failed"
-	// ReasonSuspended: spec.suspend is true.
-	ReasonSuspended = "Suspended"
 	// ReasonVerifying: a verification is in progress.
 	ReasonVerifying = "Verifying"
 )

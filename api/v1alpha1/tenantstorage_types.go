@@ -304,7 +304,7 @@ type TenantStorageStatus struct {
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:printcolumn:name="Role",type=string,JSONPath=`.spec.roleArn`,priority=1
 // +kubebuilder:printcolumn:name="Bucket",type=string,JSONPath=`.spec.bucketArn`,priority=1
-// +kubebuilder:printcolumn:name="Expires",type=date,JSONPath=`.status.credentialsExpireTime`,priority=1
+// +kubebuilder:printcolumn:name="Expires",type=string,JSONPath=`.status.credentialsExpireTime`,priority=1
 // +kubebuilder:printcolumn:name="Verified",type=date,JSONPath=`.status.lastVerifiedTime`,priority=1
 // +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 type TenantStorage struct {
