@@ -30,6 +30,7 @@ import (
 var (
 	storageCo = customer("storageco", seedworld.Chained)
 	piedPiper = customer("piedpiper", seedworld.Chained)
+	directCo  = customerWith("directco", seedworld.Direct, func(c *seedworld.Customer) { c.BucketPolicy = directBucketPolicy(c.BucketName()) })
 )
 
 func storageSecret(g Gomega, ts *storagev1alpha1.TenantStorage) *corev1.Secret {
@@ -155,6 +156,54 @@ var _ = Describe("the storage Secret", func() {
 		Expect(creds.AccessKeyID).To(Equal(string(refreshed.Data[storagesecret.KeyAccessKeyID])))
 		_, err = s3.NewFromConfig(fresh).GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
 		Expect(err).NotTo(HaveOccurred())
+	})
+
+	It("keeps a direct-mode tenant's pods out of the other tenants' buckets, which the vendor's own role may use", func() {
+		// A second direct tenant, set up as hooli (guide 004 Option A with the
+		// bucket ARN fixed): the vendor's service role may use both buckets.
+		dir := GinkgoT().TempDir()
+		ts := tenant("directco", directCo)
+		ts.Spec.Secret.MountPath = dir
+		create(ts)
+		DeferCleanup(k8sClient.Delete, context.Background(), ts)
+		var secret *corev1.Secret
+		eventually(func(g Gomega) {
+			g.Expect(conditionOf(fetch(g, ts), storagev1alpha1.ReadyCondition).Status).To(Equal(metav1.ConditionTrue))
+			secret = storageSecret(g, ts)
+		}).Should(Succeed())
+
+		mount(dir, secret)
+		withoutOperatorCredentials()
+		ctx := context.Background()
+		s3c := s3.NewFromConfig(podConfig(dir))
+		own, other, key := directCo.BucketName(), hooli.BucketName(), "documents/a.txt"
+		_, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: &own, Key: &key, Body: strings.NewReader("mine")})
+		Expect(err).NotTo(HaveOccurred())
+		_, err = s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: &other, Key: &key, Body: strings.NewReader("not mine")})
+		Expect(errorCode(err)).To(Equal("AccessDenied"))
+		_, err = s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: &other, Key: &key})
+		Expect(errorCode(err)).To(Equal("AccessDenied"))
+	})
+
+	It("holds the location, role and ExternalId but no credentials in ConfigOnly mode", func() {
+		ts := tenant("configonly", storageCo)
+		ts.Spec.Secret.Mode = storagev1alpha1.SecretModeConfigOnly
+		create(ts)
+		DeferCleanup(k8sClient.Delete, context.Background(), ts)
+		eventually(func(g Gomega) {
+			got := fetch(g, ts)
+			g.Expect(conditionOf(got, storagev1alpha1.SecretReadyCondition)).To(Equal(cond{metav1.ConditionTrue, storagev1alpha1.ReasonConfigOnly,
+				"the Secret holds the data's location and the role; pods assume the role themselves"}))
+			g.Expect(conditionOf(got, storagev1alpha1.ReadyCondition).Status).To(Equal(metav1.ConditionTrue))
+			g.Expect(got.Status.CredentialsExpireTime).To(BeNil())
+			s := storageSecret(g, ts)
+			g.Expect(string(s.Data[storagesecret.KeyRoleARN])).To(Equal(storageCo.RoleARN()))
+			g.Expect(string(s.Data[storagesecret.KeyExternalID])).To(Equal(storageCo.ExternalID))
+			g.Expect(string(s.Data[storagesecret.KeyBucket])).To(Equal(storageCo.BucketName()))
+			for _, k := range storagesecret.CredentialKeys {
+				g.Expect(s.Data).NotTo(HaveKey(k))
+			}
+		}).Should(Succeed())
 	})
 
 	It("withdraws the credentials within one verify interval when trust is revoked, keeps the location, and restores them", func() {

@@ -14,12 +14,16 @@ import (
 
 // hooli follows guide 004's Option A, with the bucket policy's Resource
 // fixed to name the bucket too (the guide's lists only bucket/*).
-var hooli = customerWith("hooli", seedworld.Direct, func(c *seedworld.Customer) {
-	c.BucketPolicy = fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+var hooli = customerWith("hooli", seedworld.Direct, func(c *seedworld.Customer) { c.BucketPolicy = directBucketPolicy(c.BucketName()) })
+
+// directBucketPolicy is guide 004 Option A's bucket policy with the bucket
+// ARN added to its Resource, so that s3:ListBucket is granted.
+func directBucketPolicy(bucket string) string {
+	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
 		"Principal":{"AWS":%q},
 		"Action":["s3:GetObject","s3:PutObject","s3:RestoreObject","s3:ListBucket","s3:DeleteObject"],
-		"Resource":["arn:aws:s3:::%s","arn:aws:s3:::%[2]s/*"]}]}`, vendor.ServiceRoleARN(), c.BucketName())
-})
+		"Resource":["arn:aws:s3:::%s","arn:aws:s3:::%[2]s/*"]}]}`, vendor.ServiceRoleARN(), bucket)
+}
 
 var _ = Describe("each way of the guides to bring a bucket or a key", func() {
 	It("is Ready with a key only (guide 000, For KMS Only Access)", func() {
