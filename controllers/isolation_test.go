@@ -158,7 +158,19 @@ var _ = Describe("generated ExternalIds", func() {
 			g.Expect(conditionOf(got, storagev1alpha1.ReadyCondition).Status).To(Equal(metav1.ConditionTrue))
 		}).Should(Succeed())
 
-		By("a restarted operator, with the status wiped, derives the same value from the key it keeps")
+		By("wiping the status")
+		wiped := fetch(Default, again)
+		patch := client.MergeFrom(wiped.DeepCopy())
+		wiped.Status = storagev1alpha1.TenantStorageStatus{}
+		Expect(k8sClient.Status().Patch(ctx, wiped, patch)).To(Succeed())
+		reverify(again)
+		eventually(func(g Gomega) {
+			got := fetch(g, again)
+			g.Expect(got.Status.ExternalID).To(Equal(generated))
+			g.Expect(conditionOf(got, storagev1alpha1.ReadyCondition).Status).To(Equal(metav1.ConditionTrue))
+		}).Should(Succeed())
+
+		By("a restarted operator derives the same value from the key it keeps")
 		key, err := externalid.LoadOrCreateKey(ctx, k8sClient, keySecret)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(key.ExternalID("default", "massive", 0)).To(Equal(generated))

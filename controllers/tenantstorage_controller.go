@@ -271,18 +271,30 @@ func (r *TenantStorageReconciler) pendingRetry(key types.NamespacedName, uid typ
 	return ""
 }
 
+// cacheLag bounds how long the cache may trail the status this reconciler
+// wrote; an older status was changed by someone else (wiped, restored from
+// a backup) and is taken as it is.
+const cacheLag = 5 * time.Second
+
 // stale reports whether ts, read from the cache, predates the last
-// verification this reconciler wrote.
+// verification this reconciler wrote a moment ago.
 func (r *TenantStorageReconciler) stale(key types.NamespacedName, ts *storagev1alpha1.TenantStorage) bool {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	last, ok := r.verified[key]
-	r.mu.Unlock()
 	if !ok || last.uid != ts.UID || last.at.IsZero() {
 		return false
 	}
 	seen := ts.Status.LastVerifiedTime
 	// metav1.Time keeps whole seconds.
-	return seen == nil || seen.Time.Before(last.at.Truncate(time.Second))
+	if seen != nil && !seen.Time.Before(last.at.Truncate(time.Second)) {
+		return false
+	}
+	if r.Clock.Since(last.at) < cacheLag {
+		return true
+	}
+	delete(r.verified, key)
+	return false
 }
 
 // due reports whether the checks should run now. The reconciler's own memory
