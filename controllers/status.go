@@ -29,21 +29,13 @@ var readyConditions = append(append([]string{}, checkConditions...), storagev1al
 // got no definitive answer keeps the verdict it had: a throttled or failed
 // call says nothing about the customer's setup.
 func setCheckConditions(conds *[]metav1.Condition, generation int64, r verify.Report) {
-	for _, c := range []struct {
-		condition string
-		check     verify.Check
-	}{
-		{storagev1alpha1.TrustVerifiedCondition, r.Trust},
-		{storagev1alpha1.PermissionsVerifiedCondition, r.Permissions},
-		{storagev1alpha1.EncryptionVerifiedCondition, r.Encryption},
-		{storagev1alpha1.KeyAccessVerifiedCondition, r.KeyAccess},
-	} {
-		if prev := meta.FindStatusCondition(*conds, c.condition); c.check.Transient && prev != nil {
+	for _, c := range r.Checks() {
+		if prev := meta.FindStatusCondition(*conds, c.Condition); c.Transient && prev != nil {
 			prev.ObservedGeneration = generation
 			continue
 		}
 		meta.SetStatusCondition(conds, metav1.Condition{
-			Type: c.condition, Status: c.check.Status, Reason: c.check.Reason, Message: c.check.Message,
+			Type: c.Condition, Status: c.Status, Reason: c.Reason, Message: c.Message,
 			ObservedGeneration: generation,
 		})
 	}
@@ -53,7 +45,7 @@ func setCheckConditions(conds *[]metav1.Condition, generation int64, r verify.Re
 // answer, or returns "" when every check got one.
 func transientMessage(r verify.Report) string {
 	var msgs []string
-	for _, c := range []verify.Check{r.Trust, r.Permissions, r.Encryption, r.KeyAccess} {
+	for _, c := range r.Checks() {
 		// Checks blocked by a transient trust failure carry its message.
 		if c.Transient && !slices.Contains(msgs, c.Message) {
 			msgs = append(msgs, c.Message)

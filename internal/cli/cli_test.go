@@ -16,7 +16,7 @@ import (
 
 	storagev1alpha1 "github.com/tenantstorage/tenantstorage-operator/api/v1alpha1"
 	"github.com/tenantstorage/tenantstorage-operator/internal/awsauth"
-	"github.com/tenantstorage/tenantstorage-operator/internal/localaws"
+	"github.com/tenantstorage/tenantstorage-operator/internal/localaws/localawstest"
 	"github.com/tenantstorage/tenantstorage-operator/internal/policy"
 	"github.com/tenantstorage/tenantstorage-operator/internal/seeds"
 	"github.com/tenantstorage/tenantstorage-operator/internal/seedworld"
@@ -261,22 +261,8 @@ func localAWS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := localaws.New(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": vendor.AccessKeyID, "AWS_SECRET_ACCESS_KEY": vendor.SecretAccessKey,
-		"AWS_SESSION_TOKEN": "", "AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true",
-		"AWS_CONFIG_FILE": filepath.Join(t.TempDir(), "none"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(t.TempDir(), "none"),
-	} {
-		t.Setenv(k, v)
-	}
+	// No region: preflight takes the tenant's.
+	localawstest.Serve(t, w, localawstest.Identity{AccessKeyID: vendor.AccessKeyID, SecretAccessKey: vendor.SecretAccessKey})
 }
 
 func TestPreflight(t *testing.T) {

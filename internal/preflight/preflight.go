@@ -27,27 +27,11 @@ func Run(ctx context.Context, v *verify.Verifier, ts *storagev1alpha1.TenantStor
 	return Passed(r), nil
 }
 
-// checks are the report's checks in condition order.
-func checks(r verify.Report) []struct {
-	condition string
-	check     verify.Check
-} {
-	return []struct {
-		condition string
-		check     verify.Check
-	}{
-		{storagev1alpha1.TrustVerifiedCondition, r.Trust},
-		{storagev1alpha1.PermissionsVerifiedCondition, r.Permissions},
-		{storagev1alpha1.EncryptionVerifiedCondition, r.Encryption},
-		{storagev1alpha1.KeyAccessVerifiedCondition, r.KeyAccess},
-	}
-}
-
 // Passed reports whether every check is True, the condition for Ready
 // (the Secret aside).
 func Passed(r verify.Report) bool {
-	for _, c := range checks(r) {
-		if c.check.Status != metav1.ConditionTrue {
+	for _, c := range r.Checks() {
+		if c.Status != metav1.ConditionTrue {
 			return false
 		}
 	}
@@ -64,9 +48,9 @@ func WriteReport(w io.Writer, ts *storagev1alpha1.TenantStorage, r verify.Report
 	}
 	fmt.Fprint(&table, "\nCONDITION\tSTATUS\tREASON\tMESSAGE\n")
 	failed := 0
-	for _, c := range checks(r) {
-		fmt.Fprintf(&table, "%s\t%s\t%s\t%s\n", c.condition, c.check.Status, c.check.Reason, oneLine(c.check.Message))
-		if c.check.Status != metav1.ConditionTrue {
+	for _, c := range r.Checks() {
+		fmt.Fprintf(&table, "%s\t%s\t%s\t%s\n", c.Condition, c.Status, c.Reason, oneLine(c.Message))
+		if c.Status != metav1.ConditionTrue {
 			failed++
 		}
 	}
@@ -82,7 +66,7 @@ func WriteReport(w io.Writer, ts *storagev1alpha1.TenantStorage, r verify.Report
 	if failed == 0 {
 		fmt.Fprint(&table, "\nAll checks passed.\n")
 	} else {
-		fmt.Fprintf(&table, "\n%d of %d checks did not pass.\n", failed, len(checks(r)))
+		fmt.Fprintf(&table, "\n%d of %d checks did not pass.\n", failed, len(r.Checks()))
 	}
 	aligned := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	if _, err := io.WriteString(aligned, table.String()); err != nil {

@@ -117,6 +117,23 @@ type Report struct {
 	Credentials aws.Credentials
 }
 
+// NamedCheck is a check with the condition it becomes.
+type NamedCheck struct {
+	Condition string
+	Check
+}
+
+// Checks lists the report's checks in the order a person fixes them:
+// nothing else can be checked without trust.
+func (r Report) Checks() []NamedCheck {
+	return []NamedCheck{
+		{storagev1alpha1.TrustVerifiedCondition, r.Trust},
+		{storagev1alpha1.PermissionsVerifiedCondition, r.Permissions},
+		{storagev1alpha1.EncryptionVerifiedCondition, r.Encryption},
+		{storagev1alpha1.KeyAccessVerifiedCondition, r.KeyAccess},
+	}
+}
+
 // Verifier runs the checks.
 type Verifier struct {
 	Sessions *awsauth.Sessions
