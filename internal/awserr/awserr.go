@@ -157,9 +157,10 @@ var keyValueSecrets = []*regexp.Regexp{
 var bareSecrets = []*regexp.Regexp{
 	// Access key IDs: long-term (AKIA) and session (ASIA) keys.
 	regexp.MustCompile(`\b(AKIA|ASIA)[A-Z0-9]{12,}\b`),
-	// 40-character secret keys and long base64 session tokens.
-	regexp.MustCompile(`\b[A-Za-z0-9/+]{40}\b`),
+	// Long base64 session tokens, then 40-character secret keys (in this
+	// order, or a token would be cut into keys and leave its tail).
 	regexp.MustCompile(`[A-Za-z0-9/+=]{100,}`),
+	regexp.MustCompile(`\b[A-Za-z0-9/+]{40}\b`),
 }
 
 // Clean removes credentials, session tokens and signatures from s. The
