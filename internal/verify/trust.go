@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"path"
 	"strings"
 	"sync"
 
@@ -15,6 +14,7 @@ import (
 	storagev1alpha1 "github.com/tenantstorage/tenantstorage-operator/api/v1alpha1"
 	"github.com/tenantstorage/tenantstorage-operator/internal/awsauth"
 	"github.com/tenantstorage/tenantstorage-operator/internal/awserr"
+	"github.com/tenantstorage/tenantstorage-operator/internal/iampolicy"
 )
 
 // trust checks that the tenant's role can be assumed with the ExternalId,
@@ -147,11 +147,11 @@ func serviceIdentityFailed(err error) Check {
 		"the operator's own AWS identity is not usable: "+awserr.Describe(err)+". This is on the vendor's side: check the operator's credentials (IRSA, Pod Identity or environment) and that its service role can be assumed")
 }
 
-// roleMatches reports whether roleARN matches an IAM resource pattern with
-// * and ? wildcards, the way IAM matches Resource elements.
+// roleMatches reports whether roleARN matches pattern as the Resource of
+// an IAM policy statement, matched by the same evaluator localaws uses.
 func roleMatches(pattern, roleARN string) bool {
-	ok, err := path.Match(strings.ReplaceAll(pattern, "/", "\x00"), strings.ReplaceAll(roleARN, "/", "\x00"))
-	return err == nil && ok
+	s := iampolicy.Statement{Effect: iampolicy.Allow, Action: []string{"sts:AssumeRole"}, Resource: []string{pattern}}
+	return s.Matches(iampolicy.Request{Action: "sts:AssumeRole", Resource: roleARN, Context: iampolicy.Context{}})
 }
 
 // suggestRoleName returns roleARN renamed to fit pattern, by filling the
