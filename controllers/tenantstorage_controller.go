@@ -170,12 +170,14 @@ func (r *TenantStorageReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		if err := r.Status().Patch(ctx, ts, client.MergeFrom(before)); err != nil {
 			return ctrl.Result{}, err
 		}
-		metrics.SetConditions(ts.Namespace, ts.Name, ts.Status.Conditions)
-		metrics.SetCredentialsExpiry(ts.Namespace, ts.Name, ts.Status.CredentialsExpireTime)
 		r.recordTransitions(before, ts, report)
 		ready := meta.FindStatusCondition(ts.Status.Conditions, storagev1alpha1.ReadyCondition)
 		log.FromContext(ctx).V(1).Info("status updated", "ready", ready.Status, "reason", ready.Reason, "verified", report != nil)
 	}
+	// On every pass, not only on changes: a restarted operator has no
+	// series until it sets them.
+	metrics.SetConditions(ts.Namespace, ts.Name, ts.Status.Conditions)
+	metrics.SetCredentialsExpiry(ts.Namespace, ts.Name, ts.Status.CredentialsExpireTime)
 	return ctrl.Result{RequeueAfter: r.requeueAfter(req.NamespacedName, ts, secret, now)}, nil
 }
 
