@@ -26,18 +26,8 @@ func OnboardingName(ts *storagev1alpha1.TenantStorage) string {
 // a ConfigMap the status points to. The guides are templates; this is the
 // filled-in copy a platform team hands over.
 func (r *TenantStorageReconciler) reconcileOnboarding(ctx context.Context, ts *storagev1alpha1.TenantStorage, tenant verify.Tenant) error {
-	docs, err := policy.Render(policy.RenderInput{
-		ServiceRoleARN: r.ServiceRoleARN,
-		ClientRoleARN:  ts.Spec.RoleArn,
-		Region:         ts.Spec.Region,
-		ExternalID:     tenant.ExternalID,
-		BucketARN:      ts.Spec.BucketArn,
-		KeyARN:         ts.Spec.KMSKeyArn,
-		S3Actions:      verify.ActionNames(ts.Spec.S3Actions),
-	})
-	if err != nil {
-		// Without a service role (the base identity assumes tenant roles
-		// itself) there is no principal to render; nothing to hand over.
+	docs := r.onboardingDocuments(ts, tenant)
+	if docs == nil {
 		ts.Status.OnboardingConfigMap = ""
 		return nil
 	}
@@ -46,7 +36,7 @@ func (r *TenantStorageReconciler) reconcileOnboarding(ctx context.Context, ts *s
 		data[f.Name] = string(f.Content)
 	}
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: OnboardingName(ts), Namespace: ts.Namespace}}
-	_, err = controllerutil.CreateOrPatch(ctx, client.WithFieldOwner(r.Client, fieldOwner), cm, func() error {
+	_, err := controllerutil.CreateOrPatch(ctx, client.WithFieldOwner(r.Client, fieldOwner), cm, func() error {
 		if cm.Labels == nil {
 			cm.Labels = map[string]string{}
 		}
@@ -58,4 +48,26 @@ func (r *TenantStorageReconciler) reconcileOnboarding(ctx context.Context, ts *s
 		ts.Status.OnboardingConfigMap = cm.Name
 	}
 	return err
+}
+
+// onboardingDocuments renders the tenant's documents, or returns nil when
+// there are none to hand over. That is not a failure of the reconcile:
+// without a service role (the base identity assumes tenant roles itself)
+// there is no principal to render, and the specs Render refuses otherwise
+// (no valid ExternalId, a key outside spec.region...) are the checks' to
+// report in the conditions; retrying would not render them either.
+func (r *TenantStorageReconciler) onboardingDocuments(ts *storagev1alpha1.TenantStorage, tenant verify.Tenant) *policy.Documents {
+	docs, err := policy.Render(policy.RenderInput{
+		ServiceRoleARN: r.ServiceRoleARN,
+		ClientRoleARN:  ts.Spec.RoleArn,
+		Region:         ts.Spec.Region,
+		ExternalID:     tenant.ExternalID,
+		BucketARN:      ts.Spec.BucketArn,
+		KeyARN:         ts.Spec.KMSKeyArn,
+		S3Actions:      verify.ActionNames(ts.Spec.S3Actions),
+	})
+	if err != nil {
+		return nil
+	}
+	return docs
 }

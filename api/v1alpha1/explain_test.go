@@ -47,7 +47,11 @@ var _ = Describe("kubectl explain", func() {
 })
 
 func kubectl(args ...string) (string, error) {
-	stdout, stderr, err := env.ControlPlane.KubeCtl().Run(args...)
+	k, err := admin.Kubectl()
+	if err != nil {
+		return "", err
+	}
+	stdout, stderr, err := k.Run(args...)
 	if err != nil {
 		errText, _ := io.ReadAll(stderr)
 		return "", fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, errText)

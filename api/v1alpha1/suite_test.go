@@ -17,6 +17,8 @@ var (
 	env       *envtest.Environment
 	cfg       *rest.Config
 	k8sClient client.Client
+	// admin runs kubectl (see kubectl in explain_test.go).
+	admin *envtest.AuthenticatedUser
 )
 
 func TestAPI(t *testing.T) {
@@ -31,6 +33,8 @@ var _ = BeforeSuite(func() {
 	cfg, err = env.Start()
 	Expect(err).NotTo(HaveOccurred())
 	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme.Scheme})
+	Expect(err).NotTo(HaveOccurred())
+	admin, err = env.AddUser(envtest.User{Name: "kubectl-admin", Groups: []string{"system:masters"}}, nil)
 	Expect(err).NotTo(HaveOccurred())
 })
 

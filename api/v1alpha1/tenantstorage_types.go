@@ -358,7 +358,3 @@ func durationOr(d *metav1.Duration, def time.Duration) time.Duration {
 	}
 	return d.Duration
 }
-
-func init() {
-	SchemeBuilder.Register(&TenantStorage{}, &TenantStorageList{})
-}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"net/http"
 	"os"
@@ -49,7 +50,9 @@ func TestServesUntilSignal(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
+	// Cleanup when the test fails early; after the clean exit below Kill
+	// only reports os.ErrProcessDone.
+	defer func() { _ = cmd.Process.Kill() }()
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +92,8 @@ func TestServesUntilSignal(t *testing.T) {
 func TestRefusesBadWorld(t *testing.T) {
 	for _, args := range [][]string{{}, {"--world", "/nonexistent.yaml"}} {
 		out, err := command(args...).CombinedOutput()
-		if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 || !strings.Contains(string(out), "localaws: ") {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), "localaws: ") {
 			t.Errorf("%v: %v %s", args, err, out)
 		}
 	}

@@ -122,7 +122,7 @@ func loadKey(ctx context.Context, c client.Client, where types.NamespacedName) (
 	}
 	k, err := NewKey(secret.Data[SecretDataKey])
 	if err != nil {
-		return Key{}, fmt.Errorf("the ExternalId key Secret %s has no usable %q entry (%v): restore it from a backup; deleting it makes a new key and changes every generated ExternalId", where, SecretDataKey, err)
+		return Key{}, fmt.Errorf("the ExternalId key Secret %s has no usable %q entry (%w): restore it from a backup; deleting it makes a new key and changes every generated ExternalId", where, SecretDataKey, err)
 	}
 	return k, nil
 }

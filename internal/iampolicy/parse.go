@@ -299,7 +299,7 @@ func checkActionName(a string) error {
 		return nil
 	}
 	for _, c := range vendor {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '-' && c != '.' {
 			return &ParseError{fmt.Sprintf("Vendor %s is not valid", vendor)}
 		}
 	}

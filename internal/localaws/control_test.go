@@ -163,7 +163,8 @@ accounts:
 		t.Fatalf("session arn %s", aws.ToString(assumed.AssumedRoleUser.Arn))
 	}
 	noErr(t, srv.Close())
-	if _, err := http.Get(url + "/_localaws/calls"); err == nil {
+	if resp, err := http.Get(url + "/_localaws/calls"); err == nil {
+		_ = resp.Body.Close()
 		t.Fatal("server still answers after Close")
 	}
 }

@@ -340,12 +340,12 @@ func TestAPIErrorTypes(t *testing.T) {
 func TestPutObjectExplicitSSE(t *testing.T) {
 	e := newEnv(t)
 	c := e.clientSession()
-	out, err := c.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(optionABkt), Key: aws.String("k"), Body: strings.NewReader("k"),
+	_, err := c.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(optionABkt), Key: aws.String("k"), Body: strings.NewReader("k"),
 		ServerSideEncryption: s3types.ServerSideEncryptionAwsKms, SSEKMSKeyId: aws.String("alias/acme-documents"),
 		SSEKMSEncryptionContext: aws.String("eyJ0ZW5hbnQiOiJhY21lIn0=")}) // {"tenant":"acme"}
 	// The client role may not write to the Option A bucket at all.
 	wantError(t, err, 403, "AccessDenied", "Access Denied")
-	out, err = c.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(docBucket), Key: aws.String("k"), Body: strings.NewReader("k"),
+	out, err := c.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(docBucket), Key: aws.String("k"), Body: strings.NewReader("k"),
 		ServerSideEncryption: s3types.ServerSideEncryptionAwsKms, SSEKMSKeyId: aws.String("alias/acme-documents"),
 		SSEKMSEncryptionContext: aws.String("eyJ0ZW5hbnQiOiJhY21lIn0="), BucketKeyEnabled: aws.Bool(false)})
 	noErr(t, err)

@@ -125,7 +125,13 @@ func (s *Server) Start(addr string) (string, error) {
 		return "", err
 	}
 	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go s.http.Serve(l)
+	srv := s.http
+	go func() {
+		// Serve returns http.ErrServerClosed after Close; any other error
+		// means the listener failed, which Serve has then closed, so clients
+		// see refused connections and there is no one else to tell.
+		_ = srv.Serve(l)
+	}()
 	return "http://" + l.Addr().String(), nil
 }
 
@@ -205,14 +211,23 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	if auth != nil {
 		accessKey = auth.AccessKeyID
 	}
-	defer func() {
+	// The record is added before the handler returns, which is before
+	// net/http sends the (buffered) response, so a client never sees an
+	// answer its call record is missing from.
+	recorded := false
+	record := func() {
+		if recorded {
+			return
+		}
+		recorded = true
 		c := calls.Call{Time: now, AccessKeyID: accessKey, Service: name, Operation: req.Operation,
 			Outcome: req.Outcome, Status: w.status, Bucket: req.Bucket, Key: req.Key, KMSKey: req.KMSKey}
 		if req.Principal != nil {
 			c.Principal = req.Principal.ARN
 		}
 		s.calls.Add(c)
-	}()
+	}
+	defer record()
 	if fail == nil {
 		fail = perr
 	}
@@ -242,6 +257,7 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 		svc.Serve(w, req)
 	case faults.Reset:
 		req.Outcome = "ConnectionReset"
+		record() // the client learns of the reset at once
 		reset(w)
 	default:
 		svc.WriteError(w, req, svc.FaultError(kind))
@@ -285,7 +301,9 @@ func reset(w http.ResponseWriter) {
 		raw = nc.NetConn() // TLS
 	}
 	if tcp, ok := raw.(*net.TCPConn); ok {
-		tcp.SetLinger(0)
+		// Best effort: if it fails, Close below still drops the
+		// connection, only with a FIN instead of an RST.
+		_ = tcp.SetLinger(0)
 	}
 	conn.Close()
 }

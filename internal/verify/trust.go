@@ -79,8 +79,8 @@ func (v *Verifier) trust(ctx context.Context, t Tenant) (Check, aws.Config, stri
 	cfg := v.Sessions.WithCredentials(t.Region, creds)
 
 	var open []string
-	switch {
-	case t.ExternalID == "":
+	switch t.ExternalID {
+	case "":
 		open = append(open, "it can be assumed without an ExternalId and spec.externalId is empty")
 	default:
 		for _, probe := range []struct {

@@ -34,6 +34,8 @@ import (
 var (
 	env       *envtest.Environment
 	k8sClient client.Client
+	// admin runs kubectl (see kubectl below).
+	admin *envtest.AuthenticatedUser
 )
 
 func TestMain(m *testing.M) {
@@ -64,6 +66,10 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	if admin, err = env.AddUser(envtest.User{Name: "kubectl-admin", Groups: []string{"system:masters"}}, nil); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	return m.Run()
 }
 
@@ -74,7 +80,11 @@ func configDir(name string) string {
 // kubectl runs kubectl (from the control plane's assets) as the admin user.
 func kubectl(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	o, e, err := env.ControlPlane.KubeCtl().Run(args...)
+	k, err := admin.Kubectl()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, e, err := k.Run(args...)
 	var ob, eb []byte
 	if o != nil {
 		ob, _ = io.ReadAll(o)

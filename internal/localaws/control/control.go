@@ -189,5 +189,6 @@ func reply(w http.ResponseWriter, status int, v any) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(b)
+	// The status is sent; a failed write means the client has gone.
+	_, _ = w.Write(b)
 }

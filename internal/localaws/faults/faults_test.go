@@ -5,12 +5,21 @@ import (
 	"time"
 )
 
+func mustAdd(t *testing.T, in *Injector, f Fault) Fault {
+	t.Helper()
+	added, err := in.Add(f)
+	if err != nil {
+		t.Fatalf("Add(%+v): %v", f, err)
+	}
+	return added
+}
+
 func TestMatchOrderAndCounts(t *testing.T) {
 	var in Injector
-	lat, _ := in.Add(Fault{Kind: Latency, LatencyMillis: 5, Count: 2})
-	in.Add(Fault{Service: "kms", Kind: Throttle, Count: 1})
-	in.Add(Fault{Service: "kms", Operation: "Decrypt", Kind: InternalError})
-	in.Add(Fault{PrincipalARNPrefix: "arn:aws:sts::1", Kind: Reset})
+	lat := mustAdd(t, &in, Fault{Kind: Latency, LatencyMillis: 5, Count: 2})
+	mustAdd(t, &in, Fault{Service: "kms", Kind: Throttle, Count: 1})
+	mustAdd(t, &in, Fault{Service: "kms", Operation: "Decrypt", Kind: InternalError})
+	mustAdd(t, &in, Fault{PrincipalARNPrefix: "arn:aws:sts::1", Kind: Reset})
 	if lat.ID != "fault-1" {
 		t.Fatalf("id %s", lat.ID)
 	}
@@ -62,7 +71,9 @@ func TestAdmitWindow(t *testing.T) {
 	if !in.Admit(t0) {
 		t.Fatal("no limit should admit")
 	}
-	in.SetRateLimit(2)
+	if err := in.SetRateLimit(2); err != nil {
+		t.Fatal(err)
+	}
 	got := []bool{in.Admit(t0), in.Admit(t0.Add(500 * time.Millisecond)), in.Admit(t0.Add(900 * time.Millisecond)), in.Admit(t0.Add(time.Second))}
 	if got[0] != true || got[1] != true || got[2] != false || got[3] != true {
 		t.Fatalf("admissions %v", got)

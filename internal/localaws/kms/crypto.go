@@ -29,7 +29,7 @@ func seal(material []byte, keyARN string, encCtx map[string]string, plaintext []
 	}
 	var out bytes.Buffer
 	out.Write(magic)
-	binary.Write(&out, binary.BigEndian, uint16(len(keyARN)))
+	out.Write(binary.BigEndian.AppendUint16(nil, uint16(len(keyARN))))
 	out.WriteString(keyARN)
 	nonce := make([]byte, aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
@@ -84,7 +84,7 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 func aad(keyARN string, encCtx map[string]string) []byte {
 	var b bytes.Buffer
 	put := func(s string) {
-		binary.Write(&b, binary.BigEndian, uint32(len(s)))
+		b.Write(binary.BigEndian.AppendUint32(nil, uint32(len(s))))
 		b.WriteString(s)
 	}
 	put(keyARN)

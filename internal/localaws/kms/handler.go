@@ -78,7 +78,7 @@ func (s *Service) Serve(w http.ResponseWriter, req *awsreq.Request) {
 	}
 	header(w, req)
 	w.WriteHeader(http.StatusOK)
-	w.Write(b)
+	_, _ = w.Write(b) // the status is sent; a failed write means the client has gone
 	req.Outcome = "OK"
 }
 
@@ -93,7 +93,7 @@ func (s *Service) WriteError(w http.ResponseWriter, req *awsreq.Request, e *awsr
 	w.Header().Set("X-Amzn-Errortype", e.Code)
 	w.WriteHeader(e.Status)
 	b, _ := json.Marshal(map[string]string{"__type": e.Code, "message": e.Message})
-	w.Write(b)
+	_, _ = w.Write(b) // the status is sent; a failed write means the client has gone
 	req.Outcome = e.Code
 }
 

@@ -313,7 +313,9 @@ func (s *Service) getObject(w http.ResponseWriter, req *awsreq.Request, b state.
 	hd.Set("Content-Length", strconv.FormatInt(end-start, 10))
 	w.WriteHeader(status)
 	if req.Operation == "GetObject" {
-		w.Write(body[start:end])
+		// The status is sent, so there is no error left to answer with:
+		// a failed write means the client has gone.
+		_, _ = w.Write(body[start:end])
 	}
 	return nil
 }
@@ -352,8 +354,8 @@ func byteRange(h string, size int64) (start, end int64, partial bool, e *awsreq.
 	unsatisfiable := &awsreq.Error{Status: 416, Code: "InvalidRange", Message: "The requested range is not satisfiable",
 		Fields: [][2]string{{"RangeRequested", h}, {"ActualObjectSize", strconv.FormatInt(size, 10)}}}
 	if first == "" {
-		n, err := strconv.ParseInt(last, 10, 64)
-		if err != nil || n <= 0 {
+		n, ok := rangeBound(last)
+		if !ok || n <= 0 {
 			return 0, size, false, nil
 		}
 		if size == 0 {
@@ -361,13 +363,13 @@ func byteRange(h string, size int64) (start, end int64, partial bool, e *awsreq.
 		}
 		return max(size-n, 0), size, true, nil
 	}
-	a, err := strconv.ParseInt(first, 10, 64)
-	if err != nil {
+	a, ok := rangeBound(first)
+	if !ok {
 		return 0, size, false, nil
 	}
 	z := size - 1
 	if last != "" {
-		if z, err = strconv.ParseInt(last, 10, 64); err != nil || z < a {
+		if z, ok = rangeBound(last); !ok || z < a {
 			return 0, size, false, nil
 		}
 	}
@@ -375,6 +377,13 @@ func byteRange(h string, size int64) (start, end int64, partial bool, e *awsreq.
 		return 0, 0, false, unsatisfiable
 	}
 	return a, min(z, size-1) + 1, true, nil
+}
+
+// rangeBound parses a number of a Range header; ok is false when it is not
+// one, which makes the header one to ignore rather than an error.
+func rangeBound(s string) (n int64, ok bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
 }
 
 // deleteObject removes an object or, in a versioned bucket, adds a delete

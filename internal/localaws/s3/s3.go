@@ -207,19 +207,25 @@ func (s *Service) WriteError(w http.ResponseWriter, req *awsreq.Request, e *awsr
 	var b strings.Builder
 	b.WriteString(xml.Header)
 	b.WriteString("<Error><Code>")
-	xml.EscapeText(&b, []byte(e.Code))
+	escapeText(&b, e.Code)
 	b.WriteString("</Code><Message>")
-	xml.EscapeText(&b, []byte(e.Message))
+	escapeText(&b, e.Message)
 	b.WriteString("</Message>")
 	for _, f := range e.Fields {
 		b.WriteString("<" + f[0] + ">")
-		xml.EscapeText(&b, []byte(f[1]))
+		escapeText(&b, f[1])
 		b.WriteString("</" + f[0] + ">")
 	}
 	b.WriteString("<RequestId>" + req.RequestID + "</RequestId><HostId>" + req.RequestID + "</HostId></Error>")
 	w.Header().Set("Content-Type", "application/xml")
 	w.WriteHeader(e.Status)
-	w.Write([]byte(b.String()))
+	_, _ = w.Write([]byte(b.String())) // the status is sent; a failed write means the client has gone
+}
+
+// escapeText writes s XML-escaped. xml.EscapeText fails only when its
+// writer does, and a strings.Builder never does.
+func escapeText(b *strings.Builder, s string) {
+	_ = xml.EscapeText(b, []byte(s))
 }
 
 func writeXML(w http.ResponseWriter, req *awsreq.Request, v any) *awsreq.Error {
@@ -230,8 +236,10 @@ func writeXML(w http.ResponseWriter, req *awsreq.Request, v any) *awsreq.Error {
 	w.Header().Set("X-Amz-Request-Id", req.RequestID)
 	w.Header().Set("Content-Type", "application/xml")
 	w.WriteHeader(http.StatusOK)
-	w.Write([]byte(xml.Header))
-	w.Write(out)
+	// The status is sent, so there is no error left to answer with: a
+	// failed write means the client has gone.
+	_, _ = w.Write([]byte(xml.Header))
+	_, _ = w.Write(out)
 	return nil
 }
 

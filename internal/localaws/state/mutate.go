@@ -141,7 +141,7 @@ func (s *Store) SetKeyState(keyID, keyState string, now time.Time) error {
 	defer s.mu.Unlock()
 	k, err := s.findKey(keyID)
 	if err != nil {
-		return fmt.Errorf("%v: %w", err, ErrNotFound)
+		return fmt.Errorf("%w: %w", err, ErrNotFound)
 	}
 	nk := *k
 	nk.State, nk.DeletionDate = keyState, time.Time{}
@@ -162,7 +162,7 @@ func (s *Store) SetKeyPolicy(keyID, policy string) error {
 	defer s.mu.Unlock()
 	k, err := s.findKey(keyID)
 	if err != nil {
-		return fmt.Errorf("%v: %w", err, ErrNotFound)
+		return fmt.Errorf("%w: %w", err, ErrNotFound)
 	}
 	nk := *k
 	nk.Policy = doc

@@ -89,7 +89,7 @@ func writeXML(w http.ResponseWriter, req *awsreq.Request, result any) {
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("X-Amzn-Requestid", req.RequestID)
 	w.WriteHeader(http.StatusOK)
-	w.Write(b)
+	_, _ = w.Write(b) // the status is sent; a failed write means the client has gone
 	req.Outcome = "OK"
 }
 
@@ -114,7 +114,7 @@ func (s *Service) WriteError(w http.ResponseWriter, req *awsreq.Request, e *awsr
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("X-Amzn-Requestid", req.RequestID)
 	w.WriteHeader(e.Status)
-	w.Write(b)
+	_, _ = w.Write(b) // the status is sent; a failed write means the client has gone
 	req.Outcome = e.Code
 }
 
