@@ -69,6 +69,20 @@ demo: manifests ## Run the manager against a local control plane and localaws wi
 	go build -o $(BIN)/demo ./hack/demo && \
 	KUBEBUILDER_ASSETS="$$assets" DEMO_ONCE="$(DEMO_ONCE)" $(BIN)/demo --manager $(BIN)/manager
 
+##@ Benchmark
+
+BENCH_N ?= 1000
+BENCH_LATENCY ?= 20ms
+
+.PHONY: bench
+bench: manifests ## Fleet benchmark: the manager with BENCH_N tenants, BENCH_LATENCY per AWS call (results in _output/bench).
+	@assets="$$(hack/control-plane.sh)" && \
+	go build -o $(BIN)/manager . && \
+	go build -o $(BIN)/bench ./hack/bench && \
+	KUBEBUILDER_ASSETS="$$assets" BENCH_N="$(BENCH_N)" BENCH_LATENCY="$(BENCH_LATENCY)" \
+		BENCH_STEADY="$(BENCH_STEADY)" BENCH_MANAGER_ARGS="$(BENCH_MANAGER_ARGS)" \
+		$(BIN)/bench --manager $(BIN)/manager $(BENCH_FLAGS)
+
 $(CONTROLLER_GEN):
 	GOBIN=$(dir $@) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
 

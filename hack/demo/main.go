@@ -17,21 +17,17 @@
 //
 // Run it with `make demo`; it expects the repository root as its working
 // directory and KUBEBUILDER_ASSETS (else it runs hack/control-plane.sh).
+// The control plane and the manager process come from internal/harness,
+// which the fleet benchmark (hack/bench) shares.
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -44,16 +40,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	storagev1alpha1 "github.com/tenantstorage/tenantstorage-operator/api/v1alpha1"
 	"github.com/tenantstorage/tenantstorage-operator/controllers"
 	"github.com/tenantstorage/tenantstorage-operator/internal/argohealth"
+	"github.com/tenantstorage/tenantstorage-operator/internal/harness"
 	"github.com/tenantstorage/tenantstorage-operator/internal/localaws"
 	"github.com/tenantstorage/tenantstorage-operator/internal/localaws/control"
 	"github.com/tenantstorage/tenantstorage-operator/internal/seedworld"
@@ -88,17 +83,14 @@ func main() {
 type demo struct {
 	o         options
 	out       io.Writer
-	kubectl   string
-	env       *envtest.Environment
+	cluster   *harness.Cluster
 	aws       *localaws.Server
 	endpoint  string
 	adminKC   string // the admin kubeconfig (printed)
 	managerKC string // the manager's kubeconfig (the ServiceAccount)
 	namespace string // the manager's namespace (config/default's)
 	logPath   string
-	manager   *exec.Cmd
-	exited    chan struct{} // closed when the manager exits
-	exitErr   error         // the manager's exit, once exited is closed
+	manager   *harness.Manager
 	k8s       client.Client
 }
 
@@ -144,8 +136,8 @@ func run(o options) int {
 	case <-ctx.Done():
 		fmt.Fprintln(d.out)
 		d.logf("stopping")
-	case <-d.exited:
-		d.fail(fmt.Errorf("the manager exited: %v (log: %s)", d.exitErr, d.logPath))
+	case <-d.manager.Exited():
+		d.fail(fmt.Errorf("the manager exited: %v (log: %s)", d.manager.ExitErr(), d.logPath))
 		return 1
 	}
 	if verdictErr != nil {
@@ -155,12 +147,7 @@ func run(o options) int {
 }
 
 func (d *demo) managerExited() bool {
-	select {
-	case <-d.exited:
-		return true
-	default:
-		return false
-	}
+	return d.manager != nil && d.manager.HasExited()
 }
 
 func (d *demo) logf(format string, args ...any) {
@@ -173,7 +160,7 @@ func (d *demo) fail(err error) {
 	if d.logPath == "" {
 		return
 	}
-	if tail := lastLines(d.logPath, 20); tail != "" {
+	if tail := harness.LastLines(d.logPath, 20); tail != "" {
 		fmt.Fprintf(d.out, "--- last lines of %s ---\n%s\n", d.logPath, tail)
 	}
 }
@@ -192,15 +179,9 @@ func (d *demo) up(ctx context.Context) error {
 	if err := os.MkdirAll(d.o.output, 0o755); err != nil {
 		return err
 	}
-	assets, err := controlPlaneAssets()
+	assets, err := harness.ControlPlaneAssets()
 	if err != nil {
 		return err
-	}
-	d.kubectl = filepath.Join(assets, "kubectl")
-	if _, err := os.Stat(d.kubectl); err != nil {
-		if d.kubectl, err = exec.LookPath("kubectl"); err != nil {
-			return fmt.Errorf("kubectl not found: install it (apt-get install kubectl)")
-		}
 	}
 
 	// AWS: the vendor and the customers, as the guides set them up.
@@ -221,16 +202,10 @@ func (d *demo) up(ctx context.Context) error {
 
 	// Kubernetes: a real kube-apiserver and etcd with the CRD.
 	d.logf("starting kube-apiserver and etcd from %s", assets)
-	d.env = &envtest.Environment{
-		CRDDirectoryPaths:        []string{d.o.crds},
-		ErrorIfCRDPathMissing:    true,
-		BinaryAssetsDirectory:    assets,
-		ControlPlaneStartTimeout: time.Minute,
-		ControlPlaneStopTimeout:  30 * time.Second,
-	}
-	cfg, err := d.env.Start()
+	d.adminKC = filepath.Join(d.o.output, "kubeconfig")
+	d.cluster, err = harness.StartCluster(assets, d.o.crds, d.adminKC)
 	if err != nil {
-		return fmt.Errorf("starting the control plane: %w", err)
+		return err
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -239,33 +214,20 @@ func (d *demo) up(ctx context.Context) error {
 	if err := storagev1alpha1.AddToScheme(scheme); err != nil {
 		return err
 	}
-	if d.k8s, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
-		return err
-	}
-	admin, err := d.env.AddUser(envtest.User{Name: "demo-admin", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return err
-	}
-	d.adminKC = filepath.Join(d.o.output, "kubeconfig")
-	if err := writeKubeconfig(admin, d.adminKC); err != nil {
+	if d.k8s, err = client.New(d.cluster.Config, client.Options{Scheme: scheme}); err != nil {
 		return err
 	}
 
 	// The manager's identity: config/default's ServiceAccount, bound to the
 	// generated ClusterRole, so that a missing permission fails the demo.
-	sa, err := d.applyRBAC()
+	sa, out, err := d.cluster.ApplyRBAC(d.o.deploy, "demo")
 	if err != nil {
 		return err
 	}
-	user, err := d.env.AddUser(envtest.User{
-		Name:   "system:serviceaccount:" + sa.GetNamespace() + ":" + sa.GetName(),
-		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + sa.GetNamespace()},
-	}, nil)
-	if err != nil {
-		return err
-	}
+	d.logf("$ kubectl kustomize %s | (all but the Deployment and CRD) | kubectl apply --server-side -f -", harness.Rel(d.o.deploy))
+	fmt.Fprint(d.out, harness.Indent(out))
 	d.managerKC = filepath.Join(d.o.output, "manager.kubeconfig")
-	if err := writeKubeconfig(user, d.managerKC); err != nil {
+	if err := d.cluster.ServiceAccountKubeconfig(sa, d.managerKC); err != nil {
 		return err
 	}
 	d.namespace = sa.GetNamespace()
@@ -275,201 +237,41 @@ func (d *demo) up(ctx context.Context) error {
 		return err
 	}
 
-	d.logf("$ kubectl apply -k %s", rel(d.o.samples))
-	out, err := d.kubectlRun(nil, "apply", "-n", namespace, "-k", d.o.samples)
+	d.logf("$ kubectl apply -k %s", harness.Rel(d.o.samples))
+	out, err = d.cluster.KubectlRun(nil, "apply", "-n", namespace, "-k", d.o.samples)
 	if err != nil {
 		return fmt.Errorf("applying the samples: %w", err)
 	}
-	fmt.Fprint(d.out, indent(out))
+	fmt.Fprint(d.out, harness.Indent(out))
 	return nil
-}
-
-// controlPlaneAssets is KUBEBUILDER_ASSETS, or what hack/control-plane.sh
-// builds and prints.
-func controlPlaneAssets() (string, error) {
-	if a := os.Getenv("KUBEBUILDER_ASSETS"); a != "" {
-		return filepath.Abs(a)
-	}
-	var stdout bytes.Buffer
-	cmd := exec.Command("hack/control-plane.sh")
-	cmd.Stdout, cmd.Stderr = &stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("hack/control-plane.sh: %w", err)
-	}
-	return strings.TrimSpace(stdout.String()), nil
-}
-
-func writeKubeconfig(u *envtest.AuthenticatedUser, path string) error {
-	kc, err := u.KubeConfig()
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, kc, 0o600)
-}
-
-// applyRBAC applies the deploy kustomization without its Deployment (the
-// manager runs here instead, with no kubelet to run pods) and its CRDs
-// (installed already), and returns its ServiceAccount.
-func (d *demo) applyRBAC() (*unstructured.Unstructured, error) {
-	built, err := d.kubectlRun(nil, "kustomize", d.o.deploy)
-	if err != nil {
-		return nil, err
-	}
-	objs, err := decodeAll(built)
-	if err != nil {
-		return nil, fmt.Errorf("reading kubectl kustomize %s: %w", d.o.deploy, err)
-	}
-	var keep bytes.Buffer
-	var sa *unstructured.Unstructured
-	for _, o := range objs {
-		switch o.GetKind() {
-		case "Deployment", "CustomResourceDefinition":
-			continue
-		case "ServiceAccount":
-			if sa != nil {
-				return nil, fmt.Errorf("%s has more than one ServiceAccount", d.o.deploy)
-			}
-			sa = o
-		}
-		j, err := o.MarshalJSON()
-		if err != nil {
-			return nil, err
-		}
-		keep.Write(j)
-		keep.WriteString("\n")
-	}
-	if sa == nil {
-		return nil, fmt.Errorf("%s has no ServiceAccount", d.o.deploy)
-	}
-	d.logf("$ kubectl kustomize %s | (all but the Deployment and CRD) | kubectl apply --server-side -f -", rel(d.o.deploy))
-	out, err := d.kubectlRun(keep.Bytes(), "apply", "--server-side", "--field-manager=demo", "-f", "-")
-	if err != nil {
-		return nil, err
-	}
-	fmt.Fprint(d.out, indent(out))
-	return sa, nil
-}
-
-func decodeAll(data []byte) ([]*unstructured.Unstructured, error) {
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-	var objs []*unstructured.Unstructured
-	for {
-		var m map[string]any
-		if err := dec.Decode(&m); err != nil {
-			if errors.Is(err, io.EOF) {
-				return objs, nil
-			}
-			return nil, err
-		}
-		if len(m) > 0 {
-			objs = append(objs, &unstructured.Unstructured{Object: m})
-		}
-	}
 }
 
 // startManager runs the manager binary with the standard AWS variables
 // pointing at localaws and the vendor's keys, and waits until it is ready.
 func (d *demo) startManager(ctx context.Context) error {
-	metricsAddr, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	probeAddr, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	args := []string{
-		"--service-role-arn=" + vendor.ServiceRoleARN(),
-		"--client-role-pattern=" + seedworld.ClientRolePattern,
-		"--aws-region=us-east-1",
-		"--metrics-bind-address=" + metricsAddr,
-		"--health-probe-bind-address=" + probeAddr,
-	}
 	d.logPath = filepath.Join(d.o.output, "manager.log")
-	logFile, err := os.Create(d.logPath)
+	m, err := harness.NewManager(harness.ManagerOptions{
+		Binary: d.o.manager,
+		Args: []string{
+			"--service-role-arn=" + vendor.ServiceRoleARN(),
+			"--client-role-pattern=" + seedworld.ClientRolePattern,
+			"--aws-region=us-east-1",
+		},
+		Kubeconfig: d.managerKC,
+		Namespace:  d.namespace,
+		AWS:        harness.AWSEnv{Endpoint: d.endpoint, AccessKeyID: vendor.AccessKeyID, SecretAccessKey: vendor.SecretAccessKey, Region: "us-east-1"},
+		LogPath:    d.logPath,
+	})
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(d.o.manager, args...)
-	cmd.Env = append(environWithout("AWS_", "KUBECONFIG", "POD_NAMESPACE="),
-		// As the Deployment's downward API would set it.
-		"POD_NAMESPACE="+d.namespace,
-		"KUBECONFIG="+d.managerKC,
-		"AWS_ENDPOINT_URL="+d.endpoint,
-		"AWS_ACCESS_KEY_ID="+vendor.AccessKeyID,
-		"AWS_SECRET_ACCESS_KEY="+vendor.SecretAccessKey,
-		"AWS_REGION=us-east-1",
-		"AWS_EC2_METADATA_DISABLED=true",
-	)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	// Its own process group: Ctrl-C reaches the demo, which stops the
-	// manager first and the control plane after. Should the demo die
-	// without tearing down, the kernel stops the manager.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	d.logf("$ AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=... AWS_REGION=us-east-1 KUBECONFIG=%s \\\n      %s %s",
-		d.endpoint, vendor.AccessKeyID, rel(d.managerKC), rel(d.o.manager), strings.Join(args, " "))
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return fmt.Errorf("starting the manager: %w", err)
+	d.logf("$ %s", m.CommandLine())
+	d.manager = m
+	if err := m.Start(ctx); err != nil {
+		return err
 	}
-	d.manager = cmd
-	d.exited = make(chan struct{})
-	go func() {
-		d.exitErr = cmd.Wait()
-		logFile.Close()
-		close(d.exited)
-	}()
-
-	// Ready when /readyz answers 200.
-	readyz := "http://" + probeAddr + "/readyz"
-	deadline := time.Now().Add(time.Minute)
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		resp, err := http.Get(readyz)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				d.logf("the manager is ready (health %s, metrics http://%s/metrics, log %s)", readyz, metricsAddr, rel(d.logPath))
-				return nil
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the manager was not ready within a minute (%s)", readyz)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-d.exited:
-			return fmt.Errorf("the manager exited: %v", d.exitErr)
-		case <-tick.C:
-		}
-	}
-}
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-// environWithout is the environment less the variables with these
-// prefixes, so that no AWS profile or cluster of the person's leaks in.
-func environWithout(prefixes ...string) []string {
-	var out []string
-next:
-	for _, kv := range os.Environ() {
-		for _, p := range prefixes {
-			if strings.HasPrefix(kv, p) {
-				continue next
-			}
-		}
-		out = append(out, kv)
-	}
-	return out
+	d.logf("the manager is ready (health http://%s/readyz, metrics http://%s/metrics, log %s)", m.ProbeAddr, m.MetricsAddr, harness.Rel(d.logPath))
+	return nil
 }
 
 // verdict is what the operator concluded about one sample.
@@ -527,8 +329,8 @@ func (d *demo) waitForVerdicts(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-d.exited:
-			return fmt.Errorf("the manager exited: %v", d.exitErr)
+		case <-d.manager.Exited():
+			return fmt.Errorf("the manager exited: %v", d.manager.ExitErr())
 		case <-tick.C:
 		}
 	}
@@ -569,7 +371,7 @@ func (d *demo) show() error {
 		{"describe", "tenantstorage", "-n", namespace, "initech"},
 	} {
 		fmt.Fprintf(d.out, "\n$ kubectl %s\n", strings.Join(args, " "))
-		out, err := d.kubectlRun(nil, args...)
+		out, err := d.cluster.KubectlRun(nil, args...)
 		if err != nil {
 			return err
 		}
@@ -588,7 +390,7 @@ func (d *demo) show() error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.name, v.kstatus, v.argo.Status, truncate(v.argo.Message, 100))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.name, v.kstatus, v.argo.Status, harness.Truncate(v.argo.Message, 100))
 	}
 	return tw.Flush()
 }
@@ -624,42 +426,16 @@ Try, in another terminal with the two variables below exported:
   kubectl get tenantstorage -o wide
 Manager log: %s
 
-`, globex.ExternalID, rel(fixPath), control.Prefix, controllers.ReverifyAnnotation, rel(d.logPath))
-}
-
-func (d *demo) kubectlRun(stdin []byte, args ...string) ([]byte, error) {
-	cmd := exec.Command(d.kubectl, args...)
-	cmd.Env = append(environWithout("KUBECONFIG"), "KUBECONFIG="+d.adminKC)
-	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("kubectl %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return out, nil
+`, globex.ExternalID, harness.Rel(fixPath), control.Prefix, controllers.ReverifyAnnotation, harness.Rel(d.logPath))
 }
 
 // teardown stops the manager, then the control plane, then localaws.
 func (d *demo) teardown() {
-	if d.manager != nil && d.manager.Process != nil {
-		select {
-		case <-d.exited:
-		default:
-			_ = d.manager.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-d.exited:
-			case <-time.After(15 * time.Second):
-				d.logf("the manager did not stop within 15s; killing it")
-				_ = d.manager.Process.Kill()
-				<-d.exited
-			}
-		}
+	if d.manager != nil && d.manager.Stop(15*time.Second) {
+		d.logf("the manager did not stop within 15s; killed it")
 	}
-	if d.env != nil {
-		if err := d.env.Stop(); err != nil {
+	if d.cluster != nil {
+		if err := d.cluster.Stop(); err != nil {
 			d.logf("stopping the control plane: %v", err)
 		}
 	}
@@ -668,53 +444,11 @@ func (d *demo) teardown() {
 			d.logf("stopping localaws: %v", err)
 		}
 	}
-	// The kubeconfigs' certificates died with the control plane.
-	for _, kc := range []string{d.adminKC, d.managerKC} {
-		if kc != "" {
-			_ = os.Remove(kc)
-		}
+	// The manager's kubeconfig's certificates died with the control plane.
+	if d.managerKC != "" {
+		_ = os.Remove(d.managerKC)
 	}
-	if d.env != nil || d.aws != nil {
+	if d.cluster != nil || d.aws != nil {
 		d.logf("stopped the manager, kube-apiserver, etcd and localaws")
 	}
-}
-
-func rel(path string) string {
-	wd, err := os.Getwd()
-	if err != nil {
-		return path
-	}
-	if r, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(r, "..") {
-		return r
-	}
-	return path
-}
-
-func indent(b []byte) string {
-	var sb strings.Builder
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		sb.WriteString("  " + sc.Text() + "\n")
-	}
-	return sb.String()
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n-3] + "..."
-}
-
-// lastLines returns the last n lines of a file.
-func lastLines(path string, n int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
