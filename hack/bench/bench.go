@@ -88,7 +88,7 @@ func (b *bench) run(ctx context.Context) error {
 		{"setting up", b.up},
 		{"single tenants", b.singleTenants},
 		{"the fleet", b.firstVerification},
-		{"restart", func(ctx context.Context) error { return b.restart(ctx, "healthy fleet") }},
+		{"restart", func(ctx context.Context) error { return b.restart(ctx, "restart", "healthy fleet") }},
 		{"re-verification under a rate limit", b.reverify},
 		{"unrelated Secrets", func(ctx context.Context) error {
 			return b.restartWithSecrets(ctx, fmt.Sprintf("healthy fleet and %d unrelated Secrets", b.o.secrets))
@@ -117,6 +117,11 @@ func (b *bench) up(ctx context.Context) error {
 	}
 	if err := os.MkdirAll(b.o.output, 0o755); err != nil {
 		return err
+	}
+	// The logs of an earlier run would be mistaken for this one's.
+	old, _ := filepath.Glob(filepath.Join(b.o.output, "manager-*.log"))
+	for _, f := range old {
+		_ = os.Remove(f)
 	}
 	assets, err := harness.ControlPlaneAssets()
 	if err != nil {
@@ -188,15 +193,15 @@ func (b *bench) allTenants() []tenant {
 }
 
 // startManager starts a manager process with the benchmark's flags and
-// extra ones (later flags win).
-func (b *bench) startManager(ctx context.Context, label string, extra ...string) error {
+// extra ones (later flags win); its log is manager-<n>-<name>.log.
+func (b *bench) startManager(ctx context.Context, name string, extra ...string) error {
 	b.starts++
 	args := append([]string{
 		"--service-role-arn=" + vendor.ServiceRoleARN(),
 		"--client-role-pattern=" + seedworld.ClientRolePattern,
 		"--aws-region=us-east-1",
 	}, strings.Fields(b.o.managerArgs)...)
-	b.logPath = filepath.Join(b.o.output, fmt.Sprintf("manager-%d-%s.log", b.starts, strings.ReplaceAll(label, " ", "-")))
+	b.logPath = filepath.Join(b.o.output, fmt.Sprintf("manager-%d-%s.log", b.starts, name))
 	m, err := harness.NewManager(harness.ManagerOptions{
 		Binary:     b.o.manager,
 		Args:       append(args, extra...),
@@ -210,7 +215,7 @@ func (b *bench) startManager(ctx context.Context, label string, extra ...string)
 	}
 	b.manager = m
 	b.processMark = lastSeq(b.records())
-	b.logf("manager %d (%s): %s", b.starts, label, strings.Join(m.Args(), " "))
+	b.logf("manager %d (%s): %s", b.starts, name, strings.Join(m.Args(), " "))
 	if err := m.Start(ctx); err != nil {
 		return err
 	}
@@ -267,7 +272,7 @@ func (b *bench) waitFor(ctx context.Context, what string, names []string, done f
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-b.manager.Exited():
-			return fmt.Errorf("the manager exited: %v", b.manager.ExitErr())
+			return b.manager.ExitError()
 		case <-tick.C:
 		}
 	}

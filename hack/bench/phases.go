@@ -113,12 +113,12 @@ func latest(a, b time.Time) time.Time {
 // restart stops the manager and starts another with the fleet healthy,
 // and measures the calls and the time until it has reconciled every
 // tenant.
-func (b *bench) restart(ctx context.Context, label string) error {
+func (b *bench) restart(ctx context.Context, name, label string) error {
 	b.stopManager()
 	all := names(b.allTenants())
 	changes := func(s tenantState) int { return s.readyChanges }
 	changesBefore := b.tracker.sum(all, changes)
-	if err := b.startManager(ctx, "restart, "+label); err != nil {
+	if err := b.startManager(ctx, name); err != nil {
 		return err
 	}
 	m := b.manager
@@ -166,13 +166,16 @@ func (b *bench) waitSettled(ctx context.Context, tenants int) (time.Time, error)
 			}
 		}
 		if time.Now().After(deadline) {
-			return time.Time{}, fmt.Errorf("the manager did not reconcile every tenant within %s (metrics: %v)", b.o.timeout, err)
+			if err != nil {
+				return time.Time{}, fmt.Errorf("the manager did not reconcile every tenant within %s; its metrics: %w", b.o.timeout, err)
+			}
+			return time.Time{}, fmt.Errorf("the manager did not reconcile every tenant within %s", b.o.timeout)
 		}
 		select {
 		case <-ctx.Done():
 			return time.Time{}, ctx.Err()
 		case <-b.manager.Exited():
-			return time.Time{}, fmt.Errorf("the manager exited: %v", b.manager.ExitErr())
+			return time.Time{}, b.manager.ExitError()
 		case <-time.After(200 * time.Millisecond):
 			// Not more often: a scrape of a large fleet's series costs the
 			// manager CPU, which this would measure.
@@ -196,7 +199,7 @@ func (b *bench) reverify(ctx context.Context) error {
 	retries := func(s tenantState) int { return s.retries }
 	retriesBefore := b.tracker.sum(fleet, retries)
 	start := time.Now()
-	if err := b.startManager(ctx, "every tenant due", fmt.Sprintf("--aws-rate-limit=%g", b.o.managerLimit)); err != nil {
+	if err := b.startManager(ctx, "every-tenant-due", fmt.Sprintf("--aws-rate-limit=%g", b.o.managerLimit)); err != nil {
 		return err
 	}
 	if err := b.waitFor(ctx, "re-verified", fleet, verifiedSince(start)); err != nil {
@@ -229,7 +232,7 @@ func (b *bench) restartWithSecrets(ctx context.Context, label string) error {
 		return err
 	}
 	b.logf("created %d unrelated Secrets of 2 KiB in %s", b.o.secrets, secs(time.Since(start)))
-	return b.restart(ctx, label)
+	return b.restart(ctx, "restart-with-secrets", label)
 }
 
 // steadyState counts every call over a window of the current manager's
@@ -246,7 +249,7 @@ func (b *bench) steadyState(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-b.manager.Exited():
-			return fmt.Errorf("the manager exited: %v", b.manager.ExitErr())
+			return b.manager.ExitError()
 		case <-time.After(min(time.Minute, time.Until(end))):
 		}
 		b.logf("  %d calls so far", len(since(b.records(), mark)))

@@ -81,7 +81,7 @@ func TestRenderResults(t *testing.T) {
 		}
 	}
 	// STS first (a verification starts with it), then S3, then KMS.
-	if sts, s3, kms := strings.Index(out, "| sts AssumeRole"), strings.Index(out, "| s3 "), strings.Index(out, "| kms "); !(sts < s3 && s3 < kms) {
+	if sts, s3, kms := strings.Index(out, "| sts AssumeRole"), strings.Index(out, "| s3 "), strings.Index(out, "| kms "); sts >= s3 || s3 >= kms {
 		t.Errorf("operations out of order: sts at %d, s3 at %d, kms at %d", sts, s3, kms)
 	}
 }

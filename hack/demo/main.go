@@ -137,7 +137,7 @@ func run(o options) int {
 		fmt.Fprintln(d.out)
 		d.logf("stopping")
 	case <-d.manager.Exited():
-		d.fail(fmt.Errorf("the manager exited: %v (log: %s)", d.manager.ExitErr(), d.logPath))
+		d.fail(fmt.Errorf("%w (log: %s)", d.manager.ExitError(), d.logPath))
 		return 1
 	}
 	if verdictErr != nil {
@@ -330,7 +330,7 @@ func (d *demo) waitForVerdicts(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-d.manager.Exited():
-			return fmt.Errorf("the manager exited: %v", d.manager.ExitErr())
+			return d.manager.ExitError()
 		case <-tick.C:
 		}
 	}
@@ -359,7 +359,7 @@ func (d *demo) verdictOf(ctx context.Context, name, script string) (verdict, err
 	}
 	v.kstatus, v.kstatusMsg = res.Status, res.Message
 	if v.argo, err = argohealth.Evaluate(script, u.Object); err != nil {
-		return verdict{}, fmt.Errorf("Argo CD health of %s: %w", name, err)
+		return verdict{}, fmt.Errorf("the Argo CD health of %s: %w", name, err)
 	}
 	return v, nil
 }

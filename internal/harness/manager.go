@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -137,7 +138,7 @@ func (m *Manager) waitReady(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-m.exited:
-			return fmt.Errorf("the manager exited: %v", m.exitErr)
+			return m.ExitError()
 		case <-tick.C:
 		}
 	}
@@ -156,8 +157,13 @@ func (m *Manager) HasExited() bool {
 	}
 }
 
-// ExitErr is the process's exit status, once Exited is closed.
-func (m *Manager) ExitErr() error { return m.exitErr }
+// ExitError says that the process exited, and how, once Exited is closed.
+func (m *Manager) ExitError() error {
+	if m.exitErr == nil {
+		return errors.New("the manager exited")
+	}
+	return fmt.Errorf("the manager exited: %w", m.exitErr)
+}
 
 // Stop sends SIGTERM, as a Deployment rollout does, and kills the process
 // if it has not exited within grace. It reports whether it had to kill.
