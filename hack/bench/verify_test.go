@@ -11,6 +11,7 @@ import (
 	storagev1alpha1 "github.com/tenantstorage/tenantstorage-operator/api/v1alpha1"
 	"github.com/tenantstorage/tenantstorage-operator/internal/awsauth"
 	"github.com/tenantstorage/tenantstorage-operator/internal/localaws"
+	"github.com/tenantstorage/tenantstorage-operator/internal/localaws/localawstest"
 	"github.com/tenantstorage/tenantstorage-operator/internal/seedworld"
 	"github.com/tenantstorage/tenantstorage-operator/internal/verify"
 )
@@ -29,22 +30,7 @@ func TestModelMatchesVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := localaws.New(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": vendor.AccessKeyID, "AWS_SECRET_ACCESS_KEY": vendor.SecretAccessKey,
-		"AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_CONFIG_FILE": "/dev/null",
-		"AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-	} {
-		t.Setenv(k, v)
-	}
+	srv := localawstest.Serve(t, w, localawstest.Identity{AccessKeyID: vendor.AccessKeyID, SecretAccessKey: vendor.SecretAccessKey, Region: "us-east-1"})
 	base, err := awsauth.LoadBase(context.Background(), awsauth.BaseOptions{})
 	if err != nil {
 		t.Fatal(err)
